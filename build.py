@@ -1,0 +1,7 @@
+"""Build, check and serve the equality evidence portal: `python build.py --help`."""
+import sys
+
+from portal.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

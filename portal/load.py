@@ -1,0 +1,230 @@
+"""Load and validate the content tree, then link it into the model; every problem is collected first."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Callable, TypeVar
+
+from . import frontmatter, markup, schema
+from .frontmatter import Document
+from .model import Action, Area, CaseStudy, Group, Page, Settings, Site
+from .problems import ContentError, Problem
+from .source import Source, Tree
+
+T = TypeVar("T")
+CASE_STUDY_FILE = re.compile(r"^(\d+)-([a-z0-9]+(?:-[a-z0-9]+)*)$")
+REQUIRED_FOLDERS = ("areas", "actions", "casestudies")
+
+
+def load(tree: Tree) -> Site:
+    """Validate everything and return the linked model, or raise ContentError listing every problem."""
+    problems: list[Problem] = []
+    docs: dict[str, Document] = {}
+    settings = _load_settings(tree, problems)
+    areas = _load_all(tree, schema.AREA, _area, problems, docs)
+    groups = _load_all(tree, schema.GROUP, _group, problems, docs)
+    actions = _load_all(tree, schema.ACTION, _action, problems, docs)
+    studies = _load_all(tree, schema.CASE_STUDY, _casestudy, problems, docs)
+    pages = _load_all(tree, schema.PAGE, _page, problems, docs)
+    for folder in REQUIRED_FOLDERS:
+        if not tree.files(folder):
+            problems.append(Problem(f"{tree.root}/{folder}", 0, f"there are no files in {folder}/: "
+                                    "add at least one `.md` file"))
+    problems += _check_links(Links(docs, areas, groups, actions, studies))
+    if problems or settings is None:
+        raise ContentError(problems)
+    return Site(settings, tuple(sorted(areas, key=lambda a: (a.order, a.slug))),
+                tuple(sorted(actions, key=lambda a: a.sort_key)),
+                tuple(sorted(studies, key=lambda s: s.number)),
+                tuple(sorted(groups, key=lambda g: (g.order, g.slug))),
+                tuple(sorted(pages, key=lambda p: p.slug)))
+
+
+def decode(source: Source) -> tuple[str | None, list[Problem]]:
+    """The file's text, or a problem naming the line with the first byte that is not UTF-8."""
+    try:
+        text = source.data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = source.data[:error.start].count(b"\n") + 1
+        return None, [Problem(source.path, line, f"this file is not UTF-8 text (byte 0x{source.data[error.start]:02x} "
+                              "cannot be read): save it as UTF-8, or retype the character on this line")]
+    return text.removeprefix("\ufeff").replace("\r\n", "\n"), []
+
+
+def _parse(source: Source, ctype: schema.ContentType, problems: list[Problem]) -> Document | None:
+    text, found = decode(source)
+    if text is None:
+        problems += found
+        return None
+    doc, found = frontmatter.parse(source.path, text)
+    if doc is None:
+        problems += found
+        return None
+    found = schema.validate(doc, ctype) + markup.policy_problems(source.path, doc.body, doc.body_line)
+    problems += found
+    return None if found else doc
+
+
+def _load_all(tree: Tree, ctype: schema.ContentType, build: Callable[[Source, Document, list[Problem]], T | None],
+              problems: list[Problem], docs: dict[str, Document]) -> list[T]:
+    records = []
+    for source in tree.files(ctype.folder):
+        doc = _parse(source, ctype, problems)
+        if doc is not None:
+            docs[source.path] = doc
+        record = build(source, doc, problems) if doc is not None else None
+        if record is not None:
+            records.append(record)
+    return records
+
+
+def _load_settings(tree: Tree, problems: list[Problem]) -> Settings | None:
+    if tree.settings is None:
+        problems.append(Problem(f"{tree.root}/site.yaml", 0, "the settings file is missing: create it with the "
+                                "fields " + ", ".join(f.name for f in schema.SETTINGS.fields)))
+        return None
+    text, found = decode(tree.settings)
+    doc, more = frontmatter.parse_yaml(tree.settings.path, text) if text is not None else (None, [])
+    found += more + (schema.validate(doc, schema.SETTINGS) if doc else [])
+    if doc is not None and not found:
+        found += _contrast_problem(doc)
+    problems += found
+    if found or doc is None:
+        return None
+    return Settings(**{f.name: doc.meta[f.name] for f in schema.SETTINGS.fields})
+
+
+def _contrast_problem(doc: Document) -> list[Problem]:
+    ratio = contrast_with_white(doc.meta["colour"])
+    if ratio >= 4.5:
+        return []
+    return [Problem(doc.path, doc.line_of("colour"), f"white text on {doc.meta['colour']} has a contrast of "
+                    f"{ratio:.1f}:1, below the 4.5:1 that WCAG requires: choose a darker colour")]
+
+
+def contrast_with_white(colour: str) -> float:
+    """WCAG contrast ratio between white and a #rrggbb colour."""
+    def channel(hex_pair: str) -> float:
+        c = int(hex_pair, 16) / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(colour[i:i + 2]) for i in (1, 3, 5))
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return 1.05 / (luminance + 0.05)
+
+
+def _area(source: Source, doc: Document, problems: list[Problem]) -> Area:
+    rendered = markup.render(doc.body)
+    return Area(source.stem, doc.meta["name"], doc.meta["short_name"], doc.meta["order"], rendered.html, source.path)
+
+
+def _group(source: Source, doc: Document, problems: list[Problem]) -> Group:
+    return Group(source.stem, doc.meta["name"], doc.meta["order"], markup.render(doc.body).html, source.path)
+
+
+def _page(source: Source, doc: Document, problems: list[Problem]) -> Page:
+    rendered = markup.render(doc.body)
+    return Page(source.stem, doc.meta["title"], doc.meta.get("summary"), rendered.html, rendered.headings, source.path)
+
+
+def _action(source: Source, doc: Document, problems: list[Problem]) -> Action | None:
+    action_id = doc.meta["id"]
+    expected = action_id.replace(".", "-")
+    if source.stem != expected:
+        problems.append(Problem(source.path, doc.line_of("id"), f"the file for action {action_id} must be called "
+                                f"{expected}.md: rename the file or correct the id"))
+        return None
+    rendered = markup.render(doc.body)
+    return Action(action_id, doc.meta["area"], tuple(doc.meta.get("links_to", [])), rendered.html,
+                  " ".join(doc.body.split()), source.path)
+
+
+def _casestudy(source: Source, doc: Document, problems: list[Problem]) -> CaseStudy | None:
+    match = CASE_STUDY_FILE.match(source.stem)
+    number = doc.meta["number"]
+    if match is None:
+        problems.append(Problem(source.path, 1, "a case study's file name must be its number, a hyphen and a short "
+                                f"name in lower case, such as {number:02d}-offender-services.md: rename the file"))
+        return None
+    if int(match.group(1)) != number:
+        problems.append(Problem(source.path, doc.line_of("number"), f"the file name starts with {match.group(1)} but "
+                                f"`number` is {number}: make them agree (rename the file to "
+                                f"{number:02d}-{match.group(2)}.md, or correct `number`)"))
+    rendered = markup.render(doc.body)
+    updated = doc.meta.get("updated")
+    return CaseStudy(number, source.stem, doc.meta["title"], doc.meta["summary"], doc.meta["organisation"],
+                     doc.meta.get("service"), doc.meta.get("listed_as"), tuple(doc.meta["actions"]),
+                     tuple(doc.meta.get("groups", [])), updated.isoformat() if updated else None,
+                     rendered.html, rendered.headings, source.path)
+
+
+@dataclass(frozen=True)
+class Links:
+    """The loaded records with their documents, for checks that span files."""
+
+    docs: dict[str, Document]
+    areas: list[Area]
+    groups: list[Group]
+    actions: list[Action]
+    studies: list[CaseStudy]
+
+    def at(self, record: Area | Group | Action | CaseStudy, key: str) -> tuple[str, int]:
+        """The file and line of a record's front-matter key."""
+        return record.source, self.docs[record.source].line_of(key)
+
+
+def _check_links(links: Links) -> list[Problem]:
+    """Cross-references between files: unknown ids and duplicates."""
+    return (_duplicates(links, links.actions, "id", lambda a: a.id, "action id")
+            + _duplicates(links, links.studies, "number", lambda s: str(s.number), "number")
+            + _duplicates(links, links.studies, "file name", lambda s: s.slug.split("-", 1)[1], "short name")
+            + _duplicates(links, links.areas, "order", lambda a: str(a.order), "order")
+            + _check_actions(links) + _check_studies(links))
+
+
+def _duplicates(links: Links, records: list, field: str, key: Callable[[Any], str], what: str) -> list[Problem]:
+    counts = Counter(key(r) for r in records)
+    problems = []
+    for record in records:
+        if counts[key(record)] > 1:
+            others = [r.source for r in records if key(r) == key(record) and r is not record]
+            problems.append(Problem(*links.at(record, field), f"the {what} {key(record)} is also used by "
+                                    f"{', '.join(others)}: give each file its own {what}"))
+    return problems
+
+
+def _check_actions(links: Links) -> list[Problem]:
+    area_slugs = sorted(a.slug for a in links.areas)
+    known = {a.id for a in links.actions}
+    problems = []
+    for action in links.actions:
+        if action.area not in area_slugs:
+            problems.append(Problem(*links.at(action, "area"), f"unknown area '{action.area}' (known: "
+                                    f"{', '.join(area_slugs)}, see content/areas/)"))
+        for linked in action.links_to:
+            if linked not in known:
+                problems.append(Problem(*links.at(action, "links_to"), f"`links_to` names unknown action "
+                                        f"'{linked}' (known: {_id_range(links.actions)}, see content/actions/)"))
+    return problems
+
+
+def _check_studies(links: Links) -> list[Problem]:
+    known_actions = {a.id for a in links.actions}
+    known_groups = sorted(g.slug for g in links.groups)
+    problems = []
+    for study in links.studies:
+        for action_id in study.actions:
+            if action_id not in known_actions:
+                problems.append(Problem(*links.at(study, "actions"), f"unknown action '{action_id}' (known: "
+                                        f"{_id_range(links.actions)}, see content/actions/)"))
+        for group in study.groups:
+            if group not in known_groups:
+                problems.append(Problem(*links.at(study, "groups"), f"unknown equality group '{group}' (known: "
+                                        f"{', '.join(known_groups) or 'none'}, see content/groups/)"))
+    return problems
+
+
+def _id_range(actions: list[Action]) -> str:
+    ordered = sorted(actions, key=lambda a: a.sort_key)
+    return f"{ordered[0].id} to {ordered[-1].id}" if ordered else "none"

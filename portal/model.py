@@ -1,0 +1,184 @@
+"""The linked model of the evidence: frozen records and the indexes built once from them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from .markup import Heading
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Site-wide settings from content/site.yaml."""
+
+    title: str
+    owner: str
+    description: str
+    colour: str
+    licence: str
+    licence_url: str
+    contact_email: str
+
+
+@dataclass(frozen=True)
+class Area:
+    """A performance area of the framework."""
+
+    slug: str
+    name: str
+    short_name: str
+    order: int
+    description_html: str
+    source: str
+
+    @property
+    def url(self) -> str:
+        """Site-relative URL of the area's page."""
+        return f"areas/{self.slug}/"
+
+
+@dataclass(frozen=True)
+class Action:
+    """A framework action: its statement and the area it belongs to."""
+
+    id: str
+    area: str
+    links_to: tuple[str, ...]
+    statement_html: str
+    statement: str
+    source: str
+
+    @property
+    def slug(self) -> str:
+        """The id with '-' for '.', as used in URLs and file names."""
+        return self.id.replace(".", "-")
+
+    @property
+    def url(self) -> str:
+        """Site-relative URL of the action's page."""
+        return f"actions/{self.slug}/"
+
+    @property
+    def sort_key(self) -> tuple[int, ...]:
+        """Numeric order: 2.2 before 2.10."""
+        return tuple(int(part) for part in self.id.split("."))
+
+
+@dataclass(frozen=True)
+class Group:
+    """An equality group: a protected characteristic, or another group a council reports on."""
+
+    slug: str
+    name: str
+    order: int
+    description_html: str
+    source: str
+
+    @property
+    def url(self) -> str:
+        """Site-relative URL of the group's page."""
+        return f"groups/{self.slug}/"
+
+
+@dataclass(frozen=True)
+class CaseStudy:
+    """A case study and the actions it evidences."""
+
+    number: int
+    slug: str
+    title: str
+    summary: str
+    organisation: str
+    service: str | None
+    listed_as: str | None
+    actions: tuple[str, ...]
+    groups: tuple[str, ...]
+    updated: str | None
+    body_html: str
+    headings: tuple[Heading, ...]
+    source: str
+
+    @property
+    def url(self) -> str:
+        """Site-relative URL of the case study's page."""
+        return f"casestudies/{self.slug}/"
+
+
+@dataclass(frozen=True)
+class Page:
+    """A free-standing page such as the accessibility statement."""
+
+    slug: str
+    title: str
+    summary: str | None
+    body_html: str
+    headings: tuple[Heading, ...]
+    source: str
+
+    @property
+    def url(self) -> str:
+        """Site-relative URL of the page."""
+        return f"{self.slug}/"
+
+
+def _freeze(mapping: dict) -> Mapping:
+    return MappingProxyType({key: tuple(value) for key, value in mapping.items()})
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything the portal publishes, linked by id, with its indexes."""
+
+    settings: Settings
+    areas: tuple[Area, ...]
+    actions: tuple[Action, ...]
+    casestudies: tuple[CaseStudy, ...]
+    groups: tuple[Group, ...] = ()
+    pages: tuple[Page, ...] = ()
+    area_by_slug: Mapping[str, Area] = field(init=False, repr=False)
+    action_by_id: Mapping[str, Action] = field(init=False, repr=False)
+    group_by_slug: Mapping[str, Group] = field(init=False, repr=False)
+    actions_by_area: Mapping[str, tuple[Action, ...]] = field(init=False, repr=False)
+    studies_by_action: Mapping[str, tuple[CaseStudy, ...]] = field(init=False, repr=False)
+    studies_by_area: Mapping[str, tuple[CaseStudy, ...]] = field(init=False, repr=False)
+    studies_by_group: Mapping[str, tuple[CaseStudy, ...]] = field(init=False, repr=False)
+    linked_from: Mapping[str, tuple[str, ...]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        def put(name: str, value: object) -> None:
+            object.__setattr__(self, name, value)
+
+        put("area_by_slug", MappingProxyType({a.slug: a for a in self.areas}))
+        put("action_by_id", MappingProxyType({a.id: a for a in self.actions}))
+        put("group_by_slug", MappingProxyType({g.slug: g for g in self.groups}))
+        put("actions_by_area", _freeze({area.slug: [a for a in self.actions if a.area == area.slug]
+                                        for area in self.areas}))
+        put("studies_by_action", _freeze({a.id: [s for s in self.casestudies if a.id in s.actions]
+                                          for a in self.actions}))
+        put("studies_by_area", _freeze({area.slug: [s for s in self.casestudies if area.slug in self.areas_of(s)]
+                                        for area in self.areas}))
+        put("studies_by_group", _freeze({g.slug: [s for s in self.casestudies if g.slug in s.groups]
+                                         for g in self.groups}))
+        put("linked_from", _freeze({a.id: [b.id for b in self.actions if a.id in b.links_to]
+                                    for a in self.actions}))
+
+    def areas_of(self, study: CaseStudy) -> tuple[str, ...]:
+        """The slugs of the areas a case study's actions belong to, in framework order."""
+        wanted = {self.action_by_id[a].area for a in study.actions}
+        return tuple(area.slug for area in self.areas if area.slug in wanted)
+
+    def actions_of(self, study: CaseStudy, area: str) -> tuple[Action, ...]:
+        """The actions in one area that a case study evidences, in order."""
+        return tuple(a for a in self.actions_by_area[area] if a.id in study.actions)
+
+    def related(self, study: CaseStudy, limit: int = 3) -> tuple[CaseStudy, ...]:
+        """The case studies sharing the most actions with this one; ties go to the lower number."""
+        mine = set(study.actions)
+        scored = [(-len(mine & set(other.actions)), other.number, other) for other in self.casestudies
+                  if other is not study and mine & set(other.actions)]
+        return tuple(entry[2] for entry in sorted(scored, key=lambda e: (e[0], e[1]))[:limit])
+
+    def gaps(self) -> tuple[Action, ...]:
+        """Actions that no case study evidences."""
+        return tuple(a for a in self.actions if not self.studies_by_action[a.id])

@@ -1,0 +1,76 @@
+"""Which pages the site has: every output path declared, with its template and arguments, before any is written."""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import Site
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One HTML page to render: its output path, template, title, breadcrumbs and template arguments."""
+
+    path: str
+    template: str
+    title: str
+    description: str
+    crumbs: tuple[tuple[str, str], ...] = ()
+    kind: str = ""
+    args: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        """Site-relative URL: the path without its index.html."""
+        return self.path.removesuffix("index.html")
+
+
+HOME = ("Home", "")
+STUDIES = ("Case studies", "casestudies/")
+AREAS = ("Performance areas", "areas/")
+ACTIONS = ("Actions", "actions/")
+GROUPS = ("Equality groups", "groups/")
+
+
+def plan(site: Site) -> list[PageSpec]:
+    """Every HTML page of the site, in a fixed order."""
+    owner = site.settings.owner
+    specs = [
+        PageSpec("index.html", "home.html", site.settings.title, site.settings.description, kind="Home"),
+        PageSpec("casestudies/index.html", "casestudies.html", "Case studies",
+                 f"All {len(site.casestudies)} equality case studies from {owner}.", (HOME,), "List"),
+        PageSpec("areas/index.html", "areas.html", "Performance areas",
+                 "The performance areas of the framework, with their actions and evidence.", (HOME,), "List"),
+        PageSpec("actions/index.html", "actions.html", "Actions",
+                 "Every framework action, with the number of case studies that evidence it.", (HOME,), "List"),
+        PageSpec("evidence-map/index.html", "evidence_map.html", "Evidence map",
+                 "Which case studies evidence which actions, and where evidence is missing.", (HOME,), "Evidence map"),
+        PageSpec("search/index.html", "search.html", "Search", "Search the equality evidence.", (HOME,), "Search"),
+        PageSpec("404.html", "404.html", "Page not found", "The page you asked for does not exist.", (), ""),
+    ]
+    if site.groups:
+        specs.append(PageSpec("groups/index.html", "groups.html", "Equality groups",
+                              "The equality groups that the evidence concerns.", (HOME,), "List"))
+    specs += [PageSpec(f"{s.url}index.html", "casestudy.html", s.title, s.summary, (HOME, STUDIES), "Case study",
+                       {"study": s}) for s in site.casestudies]
+    specs += [PageSpec(f"{a.url}index.html", "area.html", a.name, _text(a.description_html), (HOME, AREAS),
+                       "Performance area", {"area": a}) for a in site.areas]
+    specs += [PageSpec(f"{a.url}index.html", "action.html", f"Action {a.id}", a.statement, (HOME, ACTIONS),
+                       "Action", {"action": a}) for a in site.actions]
+    specs += [PageSpec(f"{g.url}index.html", "group.html", g.name, _text(g.description_html), (HOME, GROUPS),
+                       "Equality group", {"group": g}) for g in site.groups]
+    specs += [PageSpec(f"{p.url}index.html", "page.html", p.title, p.summary or p.title, (HOME,), "Page",
+                       {"page": p}) for p in site.pages]
+    return specs
+
+
+def _text(markup: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
+
+
+def duplicate_paths(paths: list[str]) -> list[str]:
+    """Output paths claimed more than once."""
+    seen: set[str] = set()
+    return sorted({p for p in paths if p in seen or seen.add(p)})  # type: ignore[func-returns-value]

@@ -1,0 +1,138 @@
+"""Render the planned pages and the machine-readable files: data in, bytes out, nothing written."""
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import jinja2
+
+from .model import Site
+from .pages import PageSpec, duplicate_paths, plan
+
+ASSET_DIR = "assets"
+PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'"
+SEARCH_CSP = PAGE_CSP + "; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'"
+DEV_CSP = PAGE_CSP + "; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self' ws: http:"
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to build: the public base URL, whether to index for search, and whether this is the dev server's build."""
+
+    base_url: str = "/"
+    search: bool = True
+    dev: bool = False
+
+    @property
+    def base_path(self) -> str:
+        """The path part of the base URL, always ending in '/'."""
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+    @property
+    def absolute(self) -> str | None:
+        """The base URL if it names a host, for sitemaps and canonical links."""
+        parts = urlsplit(self.base_url)
+        return self.base_url.rstrip("/") + "/" if parts.scheme and parts.netloc else None
+
+
+def environment(templates: Path) -> jinja2.Environment:
+    """Jinja with autoescape and StrictUndefined: a typo in a template fails the build."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True)
+    env.filters["plural"] = lambda n, one, many=None: one if n == 1 else (many or one + "s")
+    return env
+
+
+def assets(static: Path, site: Site) -> dict[str, bytes]:
+    """The static files, with the council's colour prepended to the stylesheet."""
+    files = {f"{ASSET_DIR}/{p.relative_to(static).as_posix()}": p.read_bytes()
+             for p in sorted(static.rglob("*")) if p.is_file()}
+    theme = f":root{{--brand:{site.settings.colour}}}\n".encode()
+    files[f"{ASSET_DIR}/style.css"] = theme + files.get(f"{ASSET_DIR}/style.css", b"")
+    return files
+
+
+def render_site(env: jinja2.Environment, site: Site, static_files: dict[str, bytes], options: Options) -> dict[str, bytes]:
+    """Every output file of the site, as bytes keyed by site-relative path."""
+    specs = plan(site)
+    fingerprints = {path: hashlib.sha256(data).hexdigest()[:10] for path, data in static_files.items()}
+    outputs = dict(static_files)
+    for spec in specs:
+        outputs[spec.path] = render_page(env, site, spec, options, fingerprints).encode()
+    outputs.update(data_files(site))
+    outputs["sitemap.xml"] = sitemap(specs, options).encode()
+    outputs["robots.txt"] = robots(options).encode()
+    clashes = duplicate_paths([s.path for s in specs] + list(static_files) + ["sitemap.xml", "robots.txt"])
+    if clashes:
+        raise ValueError(f"two outputs claim the same path: {', '.join(clashes)}")
+    return outputs
+
+
+def relative_root(spec: PageSpec, options: Options) -> str:
+    """The prefix that leads from a page back to the site root; the 404 page, served anywhere, uses the base path."""
+    if spec.path == "404.html":
+        return options.base_path
+    depth = spec.path.count("/")
+    return "../" * depth
+
+
+def render_page(env: jinja2.Environment, site: Site, spec: PageSpec, options: Options,
+                fingerprints: dict[str, str]) -> str:
+    """One page's HTML."""
+    root = relative_root(spec, options)
+
+    def url(path: str) -> str:
+        return root + path if root else (path or "./")
+
+    def asset(name: str) -> str:
+        key = f"{ASSET_DIR}/{name}"
+        return f"{url(key)}?v={fingerprints[key]}"
+
+    csp = DEV_CSP if options.dev else SEARCH_CSP if spec.template == "search.html" else PAGE_CSP
+    canonical = options.absolute + spec.url if options.absolute and spec.path != "404.html" else None
+    context: dict[str, Any] = {"site": site, "spec": spec, "url": url, "asset": asset, "csp": csp,
+                               "canonical": canonical, "dev": options.dev, "indexed": _indexed(spec),
+                               **spec.args}
+    return env.get_template(spec.template).render(context)
+
+
+def _indexed(spec: PageSpec) -> bool:
+    return spec.template not in ("search.html", "404.html")
+
+
+def data_files(site: Site) -> dict[str, bytes]:
+    """The open data: case studies and actions as JSON, with site-relative URLs."""
+    studies = [{"number": s.number, "title": s.title, "summary": s.summary, "url": s.url,
+                "actions": list(s.actions), "areas": list(site.areas_of(s))} for s in site.casestudies]
+    actions = [{"id": a.id, "statement": a.statement, "area": a.area, "url": a.url,
+                "casestudies": [s.number for s in site.studies_by_action[a.id]]} for a in site.actions]
+    return {"data/casestudies.json": _json(studies), "data/actions.json": _json(actions)}
+
+
+def _json(value: Any) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode()
+
+
+def sitemap(specs: list[PageSpec], options: Options) -> str:
+    """A sitemap of every indexed page; absolute if the base URL names a host."""
+    base = options.absolute or options.base_path
+    urls = "".join(f"  <url><loc>{_xml(base + s.url)}</loc></url>\n" for s in specs if s.path != "404.html")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + urls + "</urlset>\n")
+
+
+def robots(options: Options) -> str:
+    """robots.txt allowing everything and naming the sitemap."""
+    base = options.absolute or options.base_path
+    return f"User-agent: *\nAllow: /\nSitemap: {base}sitemap.xml\n"
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

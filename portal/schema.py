@@ -1,0 +1,183 @@
+"""The fields each kind of content file may have: one declaration that validation and documentation share."""
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .frontmatter import Document
+from .problems import Problem
+
+ACTION_ID = r"^\d+\.\d+$"
+SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+COLOUR = r"^#[0-9a-fA-F]{6}$"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One front-matter field: its name, kind, whether it is required, and how to write it."""
+
+    name: str
+    kind: str  # "text", "integer", "list", "date"
+    required: bool
+    description: str
+    example: str
+    pattern: str | None = None
+    minimum: int | None = None
+
+
+@dataclass(frozen=True)
+class ContentType:
+    """A kind of content file: the folder it lives in and its fields."""
+
+    name: str
+    folder: str
+    fields: tuple[Field, ...]
+    needs_body: bool = True
+
+    def field(self, name: str) -> Field | None:
+        """The field called `name`, if this type has one."""
+        return next((f for f in self.fields if f.name == name), None)
+
+
+CASE_STUDY = ContentType("case study", "casestudies", (
+    Field("title", "text", True, "The heading of the case study.",
+          '"Offender Services"'),
+    Field("number", "integer", True, "Its number, unique, from 1; the file name starts with it (07-…).",
+          "7", minimum=1),
+    Field("summary", "text", True, "One or two sentences from its own text, shown in lists and search results.",
+          '"We provided a revamped service for offenders."'),
+    Field("organisation", "text", True, "Whose evidence this is.",
+          '"London Borough of Havering"'),
+    Field("actions", "list", True, "The ids of the framework actions it evidences, each in quotes.",
+          '["2.7", "2.18", "2.21"]', pattern=ACTION_ID),
+    Field("service", "text", False, "The council service or team that did the work, where known.",
+          '"Business Development Unit"'),
+    Field("listed_as", "text", False, "The title the source document's summary list gives it, where that differs.",
+          '"Encouraging Participation in Local Democracy"'),
+    Field("groups", "list", False, "The equality groups it concerns, from content/groups/.",
+          '["age", "disability"]', pattern=SLUG),
+    Field("updated", "date", False, "The date it was last updated, as YYYY-MM-DD.",
+          "2010-11-30"),
+))
+
+ACTION = ContentType("action", "actions", (
+    Field("id", "text", True, "The action's number in the framework, in quotes; the file name is it with '-' for '.'.",
+          '"2.13"', pattern=ACTION_ID),
+    Field("area", "text", True, "The performance area it belongs to: a file name in content/areas/ without .md.",
+          '"community-engagement"', pattern=SLUG),
+    Field("links_to", "list", False, "The ids of the actions its statement says it links to.",
+          '["2.4", "2.17"]', pattern=ACTION_ID),
+))
+
+AREA = ContentType("performance area", "areas", (
+    Field("name", "text", True, "The area's full name.", '"Community Engagement and Satisfaction"'),
+    Field("short_name", "text", True, "A short name for tags, filters and narrow screens.", '"Community engagement"'),
+    Field("order", "integer", True, "Its place in the framework, from 1.", "3", minimum=1),
+))
+
+GROUP = ContentType("equality group", "groups", (
+    Field("name", "text", True, "The group's name.", '"Disability"'),
+    Field("order", "integer", True, "Its place in lists, from 1.", "2", minimum=1),
+))
+
+PAGE = ContentType("page", "pages", (
+    Field("title", "text", True, "The page's heading.", '"Accessibility statement"'),
+    Field("summary", "text", False, "One sentence about the page, for search results.", '"How accessible this site is."'),
+))
+
+SETTINGS = ContentType("settings file", "", (
+    Field("title", "text", True, "The portal's name, shown in the header of every page.", '"Equality evidence portal"'),
+    Field("owner", "text", True, "The council or public body that publishes the portal.", '"London Borough of Havering"'),
+    Field("description", "text", True, "One sentence about the portal, for the home page and search engines.",
+          '"How the council meets the public sector equality duty."'),
+    Field("colour", "text", True, "The council's colour for the header, as #rrggbb; white text must be readable on it.",
+          '"#00594f"', pattern=COLOUR),
+    Field("licence", "text", True, "The licence the content and open data are published under.",
+          '"Open Government Licence v3.0"'),
+    Field("licence_url", "text", True, "The address of the licence's text.",
+          '"https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"'),
+    Field("contact_email", "text", True, "Where readers report a problem or ask for another format.",
+          '"equalities@example.gov.uk"'),
+), needs_body=False)
+
+CONTENT_TYPES = (CASE_STUDY, ACTION, AREA, GROUP, PAGE)
+
+
+def validate(doc: Document, ctype: ContentType) -> list[Problem]:
+    """Check a document's front matter and body against its type's fields."""
+    problems = [_unknown(doc, key, ctype) for key in doc.meta if ctype.field(str(key)) is None]
+    for field in ctype.fields:
+        if field.name not in doc.meta:
+            if field.required:
+                problems.append(Problem(doc.path, 1, f"missing required field `{field.name}`: "
+                                        f"add a line `{field.name}: {field.example}` to the front matter"))
+            continue
+        message = check_value(field, doc.meta[field.name])
+        if message:
+            problems.append(Problem(doc.path, doc.line_of(field.name), message))
+    if ctype.needs_body and not doc.body.strip():
+        problems.append(Problem(doc.path, doc.body_line, f"the {ctype.name} has no text: write it in Markdown "
+                                "after the closing `---`"))
+    return problems
+
+
+def _unknown(doc: Document, key: Any, ctype: ContentType) -> Problem:
+    names = [f.name for f in ctype.fields]
+    close = difflib.get_close_matches(str(key), names, n=1)
+    hint = f"did you mean `{close[0]}`? " if close else ""
+    return Problem(doc.path, doc.line_of(str(key)), f"unknown field `{key}`: {hint}"
+                   f"the fields of a {ctype.name} are {', '.join(names)}")
+
+
+def check_value(field: Field, value: Any) -> str | None:
+    """What is wrong with a field's value, or None if it is right."""
+    found = _show(value)
+    if field.kind == "text":
+        if not isinstance(value, str) or not value.strip():
+            return f"`{field.name}` must be text, such as `{field.name}: {field.example}`; found {found}"
+        return _pattern(field, value)
+    if field.kind == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"`{field.name}` must be a whole number, such as `{field.name}: {field.example}`; found {found}"
+        if field.minimum is not None and value < field.minimum:
+            return f"`{field.name}` must be {field.minimum} or more; found {value}"
+        return None
+    if field.kind == "date":
+        if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
+            return f"`{field.name}` must be a date written YYYY-MM-DD, such as `{field.name}: {field.example}`; found {found}"
+        return None
+    return _check_list(field, value)
+
+
+def _check_list(field: Field, value: Any) -> str | None:
+    example = f"`{field.name}: {field.example}`"
+    if not isinstance(value, list):
+        return f"`{field.name}` must be a list in square brackets, with each item in quotes, such as {example}; found {_show(value)}"
+    for item in value:
+        if not isinstance(item, str):
+            extra = f" (without quotes, YAML reads it as the number {item!r})" if isinstance(item, float) else ""
+            return f"each item of `{field.name}` must be in double quotes, such as {example}; found {item!r}{extra}"
+        message = _pattern(field, item)
+        if message:
+            return message
+    if len(set(value)) != len(value):
+        repeated = sorted({v for v in value if value.count(v) > 1})
+        return f"`{field.name}` lists {', '.join(repeated)} more than once: list each only once"
+    return None
+
+
+def _pattern(field: Field, value: str) -> str | None:
+    if field.pattern and not re.match(field.pattern, value):
+        return f"`{field.name}` has {value!r}, which is not written like {field.example}"
+    return None
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, str):
+        return repr(value)
+    return f"{value!r} ({type(value).__name__.replace('str', 'text').replace('float', 'number').replace('int', 'number')})"
