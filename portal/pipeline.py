@@ -30,7 +30,8 @@ def check(paths: Paths) -> Site:
 def build(paths: Paths, options: render.Options) -> Site:
     """Build the site into `paths.out`; on any error the previous site is left exactly as it was."""
     site = load.load(source.read_tree(paths.content))
-    files = render.render_site(render.environment(paths.templates), site, render.assets(paths.static, site), options)
+    static = render.assets(paths.static, site) | (render.dev_assets() if options.dev else {})
+    files = render.render_site(render.environment(paths.templates), site, static, options)
     with output.staging(paths.out) as stage:
         output.write_tree(stage, files)
         if options.search:

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import posixpath
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
@@ -15,9 +14,10 @@ from .model import Site
 from .pages import PageSpec, duplicate_paths, plan
 
 ASSET_DIR = "assets"
+DEV_OVERLAY = Path(__file__).with_name("dev_overlay.js")
 PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'"
-SEARCH_CSP = PAGE_CSP + "; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'"
-DEV_CSP = PAGE_CSP + "; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; connect-src 'self' ws: http:"
+SEARCH_CSP = PAGE_CSP + "; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'"
+DEV_CSP = PAGE_CSP + "; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self' ws: http:"
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,11 @@ def assets(static: Path, site: Site) -> dict[str, bytes]:
     theme = f":root{{--brand:{site.settings.colour}}}\n".encode()
     files[f"{ASSET_DIR}/style.css"] = theme + files.get(f"{ASSET_DIR}/style.css", b"")
     return files
+
+
+def dev_assets() -> dict[str, bytes]:
+    """The dev server's error overlay script: added to dev builds only, never to a published site."""
+    return {f"{ASSET_DIR}/dev.js": DEV_OVERLAY.read_bytes()}
 
 
 def render_site(env: jinja2.Environment, site: Site, static_files: dict[str, bytes], options: Options) -> dict[str, bytes]:
