@@ -1,0 +1,79 @@
+"""Shared fixtures: the real portal built once, a local HTTP server, and Chromium's launch settings."""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from portal import pipeline
+from portal.model import Site
+from portal.render import Options
+
+PROJECT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(autouse=True)
+def _keep_cwd() -> Iterator[None]:
+    """Tests may chdir into tmp_path; put the working directory back afterwards."""
+    cwd = os.getcwd()
+    yield
+    os.chdir(cwd)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Site]:
+    """The real content built with search, once for the whole session."""
+    out = tmp_path_factory.mktemp("real") / "site"
+    site = pipeline.build(pipeline.Paths(PROJECT / "content", out), Options())
+    return out, site
+
+
+def serve_folder(folder: Path, prefix: str = "/") -> tuple[http.server.ThreadingHTTPServer, str]:
+    """Serve a folder on 127.0.0.1 at a path prefix, in a daemon thread; return the server and its base URL."""
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def translate_path(self, path: str) -> str:
+            if not path.startswith(prefix):
+                return str(folder / "__nothing_here__")
+            return super().translate_path("/" + path[len(prefix):])
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            if code == 404 and (folder / "404.html").exists():
+                body = (folder / "404.html").read_bytes()
+                self.send_response(404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            super().send_error(code, message, explain)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    handler = functools.partial(Handler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}{prefix}"
+
+
+@pytest.fixture(scope="session")
+def site_url(built: tuple[Path, Site]) -> Iterator[str]:
+    """The real portal served over HTTP at the root."""
+    server, url = serve_folder(built[0])
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """Debian's Chromium, with the flags that work on a closed network as root."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": FLAGS}
