@@ -94,3 +94,25 @@ def test_no_script_but_on_search(page: Page, site_url: str) -> None:
     page.goto(site_url + "search/?q=parks")
     expect(page.locator("#search-status")).to_contain_text("results")
     assert any(url.endswith("pagefind.js") for url in scripts)
+
+
+def test_no_page_scrolls_sideways_at_320px(page: Page, site_url: str, built: tuple[Path, Site]) -> None:
+    out, _site = built
+    page.set_viewport_size({"width": 320, "height": 640})
+    wide = []
+    for html in sorted(out.rglob("*.html")):
+        path = html.relative_to(out).as_posix().removesuffix("index.html")
+        page.goto(site_url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 320:
+            wide.append(f"{path or '/'} is {width}px wide")
+    assert wide == []
+    page.goto(site_url + "evidence-map/")
+    region = page.get_by_role("region", name="Actions (rows) against case studies (columns)")
+    assert region.evaluate("e => e.scrollWidth > e.clientWidth")
+    page.keyboard.press("Tab")
+    for _ in range(40):
+        if page.evaluate("document.activeElement.getAttribute('role')") == "region":
+            break
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('role')") == "region"

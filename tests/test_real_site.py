@@ -166,3 +166,19 @@ def test_robots_sitemap_and_404(built: tuple[Path, Site]) -> None:
     assert sitemap.count("<loc>") == len(list(out.rglob("index.html")))
     assert "Sitemap: /sitemap.xml" in (out / "robots.txt").read_text(encoding="utf-8")
     assert 'href="/search/"' in (out / "404.html").read_text(encoding="utf-8")
+
+
+def test_the_same_content_gives_a_byte_identical_site(built: tuple[Path, Site], tmp_path: Path) -> None:
+    from portal import pipeline
+    from portal.render import Options
+
+    first, _site = built
+    second = tmp_path / "again"
+    pipeline.build(pipeline.Paths(CONTENT, second), Options())
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+    a, b = files(first), files(second)
+    assert sorted(a) == sorted(b)
+    assert [name for name in a if a[name] != b[name]] == []

@@ -1,0 +1,73 @@
+"""The dev server in headless Chromium: a content change reloads the open page; a broken file shows its problem."""
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.conftest import PROJECT
+
+STUDY = "casestudies/24-friends-of-parks.md"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def dev_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """`build.py serve` on a copy of the real content; yields its URL and the content folder."""
+    content = tmp_path / "content"
+    shutil.copytree(PROJECT / "content", content)
+    port = free_port()
+    process = subprocess.Popen([sys.executable, str(PROJECT / "build.py"), "serve", "--content", str(content),
+                                "--port", str(port)], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    try:
+        yield url, content
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_edit_reloads_and_errors_show_then_clear(page: Page, dev_server: tuple[str, Path]) -> None:
+    url, content = dev_server
+    page.goto(url + "casestudies/24-friends-of-parks/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Friends of Parks")
+    study = content / STUDY
+    good = study.read_text(encoding="utf-8")
+
+    study.write_text(good.replace('title: "Friends of Parks"', 'title: "Friends of the Parks"'), encoding="utf-8")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Friends of the Parks", timeout=10_000)
+
+    study.write_text(good.replace("number: 24", "number: twenty-four"), encoding="utf-8")
+    alert = page.locator("#dev-errors")
+    expect(alert).to_contain_text(f"{study.relative_to(content.parent).as_posix()}:3: `number` must be a whole "
+                                  "number, such as `number: 7`; found 'twenty-four'", timeout=10_000)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Friends of the Parks")
+
+    study.write_text(good, encoding="utf-8")
+    expect(alert).to_have_count(0, timeout=10_000)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Friends of Parks")
+
+
+def test_published_build_has_no_dev_script(built: tuple[Path, object]) -> None:
+    out, _site = built
+    assert not (out / "assets" / "dev.js").exists()
+    assert "livereload" not in (out / "index.html").read_text(encoding="utf-8")
