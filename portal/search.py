@@ -1,9 +1,21 @@
-"""Index the written site for search with Pagefind's binary from the pagefind-bin package."""
+"""Index the written site for search with Pagefind, then make its index byte-identical from build to build.
+
+Pagefind 1.5 writes its filter indexes in hash-map order, which changes from run to run (Pagefind issue 638),
+so the filter files, the metadata file that names them and the entry file are rewritten in sorted order.
+"""
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import cbor2
+
+SIGNATURE = b"pagefind_dcd"
 
 
 class SearchIndexError(RuntimeError):
@@ -11,8 +23,49 @@ class SearchIndexError(RuntimeError):
 
 
 def index(site_dir: Path) -> None:
-    """Run Pagefind over `site_dir`, writing `site_dir/pagefind/`."""
+    """Run Pagefind over `site_dir`, writing a deterministic `site_dir/pagefind/`."""
     command = [sys.executable, "-m", "pagefind_bin", "--site", str(site_dir), "--output-subdir", "pagefind", "--quiet"]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SearchIndexError(f"Pagefind failed:\n{result.stdout}{result.stderr}")
+    canonicalise(site_dir / "pagefind")
+
+
+def _read(path: Path) -> Any:
+    data = gzip.decompress(path.read_bytes())
+    if not data.startswith(SIGNATURE):
+        raise SearchIndexError(f"{path} is not a Pagefind index file")
+    return cbor2.loads(data[len(SIGNATURE):])
+
+
+def _encode(value: Any) -> bytes:
+    return gzip.compress(SIGNATURE + cbor2.dumps(value), mtime=0)
+
+
+def _digest(data: bytes, length: int) -> str:
+    return hashlib.sha256(data).hexdigest()[:length]
+
+
+def canonicalise(bundle: Path) -> None:
+    """Rewrite each language's filter indexes and metadata in sorted order, with names from their contents."""
+    entry_path = bundle / "pagefind-entry.json"
+    entry = json.loads(entry_path.read_text(encoding="utf-8"))
+    for language, info in entry["languages"].items():
+        meta_path = bundle / f"pagefind.{info['hash']}.pf_meta"
+        meta = _read(meta_path)
+        meta[3] = sorted(_canonical_filter(bundle, language, name, digest) for name, digest in meta[3])
+        data = _encode(meta)
+        info["hash"] = f"{language}_{_digest(data, 13)}"
+        meta_path.unlink()
+        (bundle / f"pagefind.{info['hash']}.pf_meta").write_bytes(data)
+    entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def _canonical_filter(bundle: Path, language: str, name: str, digest: str) -> list[str]:
+    path = bundle / "filter" / f"{digest}.pf_filter"
+    filter_name, values = _read(path)
+    data = _encode([filter_name, sorted(values, key=lambda pair: pair[0])])
+    new_digest = f"{language}_{_digest(data, 7)}"
+    path.unlink()
+    (bundle / "filter" / f"{new_digest}.pf_filter").write_bytes(data)
+    return [name, new_digest]
