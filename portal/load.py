@@ -8,7 +8,7 @@ from typing import Any, Callable, TypeVar
 
 from . import frontmatter, markup, schema
 from .frontmatter import Document
-from .model import Action, Area, CaseStudy, Group, Page, Settings, Site
+from .model import Action, Area, CaseStudy, Group, Page, ProgressReport, Settings, Site
 from .problems import ContentError, Problem
 from .source import Source, Tree
 
@@ -27,18 +27,19 @@ def load(tree: Tree) -> Site:
     actions = _load_all(tree, schema.ACTION, _action, problems, docs)
     studies = _load_all(tree, schema.CASE_STUDY, _casestudy, problems, docs)
     pages = _load_all(tree, schema.PAGE, _page, problems, docs)
+    progress = _load_all(tree, schema.PROGRESS, _progress, problems, docs)
     for folder in REQUIRED_FOLDERS:
         if not tree.files(folder):
             problems.append(Problem(f"{tree.root}/{folder}", 0, f"there are no files in {folder}/: "
                                     "add at least one `.md` file"))
-    problems += _check_links(Links(docs, areas, groups, actions, studies))
+    problems += _check_links(Links(docs, areas, groups, actions, studies, progress))
     if problems or settings is None:
         raise ContentError(problems)
     return Site(settings, tuple(sorted(areas, key=lambda a: (a.order, a.slug))),
                 tuple(sorted(actions, key=lambda a: a.sort_key)),
                 tuple(sorted(studies, key=lambda s: s.number)),
                 tuple(sorted(groups, key=lambda g: (g.order, g.slug))),
-                tuple(sorted(pages, key=lambda p: p.slug)))
+                tuple(sorted(pages, key=lambda p: p.slug)), tuple(sorted(progress, key=lambda p: p.number)))
 
 
 def decode(source: Source) -> tuple[str | None, list[Problem]]:
@@ -66,14 +67,14 @@ def _parse(source: Source, ctype: schema.ContentType, problems: list[Problem]) -
     return None if found else doc
 
 
-def _load_all(tree: Tree, ctype: schema.ContentType, build: Callable[[Source, Document, list[Problem]], T | None],
+def _load_all(tree: Tree, ctype: schema.ContentType, build: Callable[[Source, Document, Tree, list[Problem]], T | None],
               problems: list[Problem], docs: dict[str, Document]) -> list[T]:
     records = []
     for source in tree.files(ctype.folder):
         doc = _parse(source, ctype, problems)
         if doc is not None:
             docs[source.path] = doc
-        record = build(source, doc, problems) if doc is not None else None
+        record = build(source, doc, tree, problems) if doc is not None else None
         if record is not None:
             records.append(record)
     return records
@@ -92,7 +93,7 @@ def _load_settings(tree: Tree, problems: list[Problem]) -> Settings | None:
     problems += found
     if found or doc is None:
         return None
-    return Settings(**{f.name: doc.meta[f.name] for f in schema.SETTINGS.fields})
+    return Settings(**{f.name: doc.meta[f.name] for f in schema.SETTINGS.fields if f.name in doc.meta})
 
 
 def _contrast_problem(doc: Document) -> list[Problem]:
@@ -114,21 +115,21 @@ def contrast_with_white(colour: str) -> float:
     return 1.05 / (luminance + 0.05)
 
 
-def _area(source: Source, doc: Document, problems: list[Problem]) -> Area:
+def _area(source: Source, doc: Document, tree: Tree, problems: list[Problem]) -> Area:
     rendered = markup.render(doc.body)
     return Area(source.stem, doc.meta["name"], doc.meta["short_name"], doc.meta["order"], rendered.html, source.path)
 
 
-def _group(source: Source, doc: Document, problems: list[Problem]) -> Group:
+def _group(source: Source, doc: Document, tree: Tree, problems: list[Problem]) -> Group:
     return Group(source.stem, doc.meta["name"], doc.meta["order"], markup.render(doc.body).html, source.path)
 
 
-def _page(source: Source, doc: Document, problems: list[Problem]) -> Page:
+def _page(source: Source, doc: Document, tree: Tree, problems: list[Problem]) -> Page:
     rendered = markup.render(doc.body)
     return Page(source.stem, doc.meta["title"], doc.meta.get("summary"), rendered.html, rendered.headings, source.path)
 
 
-def _action(source: Source, doc: Document, problems: list[Problem]) -> Action | None:
+def _action(source: Source, doc: Document, tree: Tree, problems: list[Problem]) -> Action | None:
     action_id = doc.meta["id"]
     expected = action_id.replace(".", "-")
     if source.stem != expected:
@@ -140,23 +141,45 @@ def _action(source: Source, doc: Document, problems: list[Problem]) -> Action | 
                   " ".join(doc.body.split()), source.path)
 
 
-def _casestudy(source: Source, doc: Document, problems: list[Problem]) -> CaseStudy | None:
+def _numbered_file(source: Source, doc: Document, example: str, problems: list[Problem]) -> bool:
+    """Check a numbered file's name (`NN-short-name.md`) agrees with its `number`."""
     match = CASE_STUDY_FILE.match(source.stem)
     number = doc.meta["number"]
     if match is None:
-        problems.append(Problem(source.path, 1, "a case study's file name must be its number, a hyphen and a short "
-                                f"name in lower case, such as {number:02d}-offender-services.md: rename the file"))
-        return None
+        problems.append(Problem(source.path, 1, "the file name must be the number, a hyphen and a short name in "
+                                f"lower case, such as {number:02d}-{example}.md: rename the file"))
+        return False
     if int(match.group(1)) != number:
         problems.append(Problem(source.path, doc.line_of("number"), f"the file name starts with {match.group(1)} but "
                                 f"`number` is {number}: make them agree (rename the file to "
                                 f"{number:02d}-{match.group(2)}.md, or correct `number`)"))
-    rendered = markup.render(doc.body)
+    return True
+
+
+def last_updated(source: Source, doc: Document, tree: Tree) -> str | None:
+    """The file's last commit date, or its `updated` field when it has no Git history."""
     updated = doc.meta.get("updated")
-    return CaseStudy(number, source.stem, doc.meta["title"], doc.meta["summary"], doc.meta["organisation"],
-                     doc.meta.get("service"), doc.meta.get("listed_as"), tuple(doc.meta["actions"]),
-                     tuple(doc.meta.get("groups", [])), updated.isoformat() if updated else None,
-                     rendered.html, rendered.headings, source.path)
+    return tree.dates.get(source.path) or (updated.isoformat() if updated else None)
+
+
+def _casestudy(source: Source, doc: Document, tree: Tree, problems: list[Problem]) -> CaseStudy | None:
+    if not _numbered_file(source, doc, "offender-services", problems):
+        return None
+    rendered = markup.render(doc.body)
+    meta = doc.meta
+    return CaseStudy(meta["number"], source.stem, meta["title"], meta["summary"], meta["organisation"],
+                     meta.get("service"), meta.get("listed_as"), tuple(meta["actions"]), tuple(meta.get("groups", [])),
+                     last_updated(source, doc, tree), rendered.html, rendered.headings, source.path)
+
+
+def _progress(source: Source, doc: Document, tree: Tree, problems: list[Problem]) -> ProgressReport | None:
+    if not _numbered_file(source, doc, "modern-diverse-workforce", problems):
+        return None
+    rendered = markup.render(doc.body)
+    meta = doc.meta
+    return ProgressReport(meta["number"], source.stem, meta["title"], meta["summary"], meta["organisation"],
+                          tuple(meta["areas"]), meta.get("plan"), meta.get("period"), tuple(meta.get("groups", [])),
+                          last_updated(source, doc, tree), rendered.html, rendered.headings, source.path)
 
 
 @dataclass(frozen=True)
@@ -168,8 +191,9 @@ class Links:
     groups: list[Group]
     actions: list[Action]
     studies: list[CaseStudy]
+    progress: list[ProgressReport]
 
-    def at(self, record: Area | Group | Action | CaseStudy, key: str) -> tuple[str, int]:
+    def at(self, record: Area | Group | Action | CaseStudy | ProgressReport, key: str) -> tuple[str, int]:
         """The file and line of a record's front-matter key."""
         return record.source, self.docs[record.source].line_of(key)
 
@@ -179,8 +203,9 @@ def _check_links(links: Links) -> list[Problem]:
     return (_duplicates(links, links.actions, "id", lambda a: a.id, "action id")
             + _duplicates(links, links.studies, "number", lambda s: str(s.number), "number")
             + _duplicates(links, links.studies, "file name", lambda s: s.slug.split("-", 1)[1], "short name")
+            + _duplicates(links, links.progress, "number", lambda p: str(p.number), "number")
             + _duplicates(links, links.areas, "order", lambda a: str(a.order), "order")
-            + _check_actions(links) + _check_studies(links))
+            + _check_actions(links) + _check_studies(links) + _check_progress(links))
 
 
 def _duplicates(links: Links, records: list, field: str, key: Callable[[Any], str], what: str) -> list[Problem]:
@@ -211,18 +236,32 @@ def _check_actions(links: Links) -> list[Problem]:
 
 def _check_studies(links: Links) -> list[Problem]:
     known_actions = {a.id for a in links.actions}
-    known_groups = sorted(g.slug for g in links.groups)
     problems = []
     for study in links.studies:
         for action_id in study.actions:
             if action_id not in known_actions:
                 problems.append(Problem(*links.at(study, "actions"), f"unknown action '{action_id}' (known: "
                                         f"{_id_range(links.actions)}, see content/actions/)"))
-        for group in study.groups:
-            if group not in known_groups:
-                problems.append(Problem(*links.at(study, "groups"), f"unknown equality group '{group}' (known: "
-                                        f"{', '.join(known_groups) or 'none'}, see content/groups/)"))
+        problems += _check_groups(links, study)
     return problems
+
+
+def _check_progress(links: Links) -> list[Problem]:
+    area_slugs = sorted(a.slug for a in links.areas)
+    problems = []
+    for report in links.progress:
+        for area in report.areas:
+            if area not in area_slugs:
+                problems.append(Problem(*links.at(report, "areas"), f"unknown area '{area}' (known: "
+                                        f"{', '.join(area_slugs)}, see content/areas/)"))
+        problems += _check_groups(links, report)
+    return problems
+
+
+def _check_groups(links: Links, record: CaseStudy | ProgressReport) -> list[Problem]:
+    known = sorted(g.slug for g in links.groups)
+    return [Problem(*links.at(record, "groups"), f"unknown equality group '{group}' (known: "
+                    f"{', '.join(known) or 'none'}, see content/groups/)") for group in record.groups if group not in known]
 
 
 def _id_range(actions: list[Action]) -> str:

@@ -102,3 +102,20 @@ def policy_problems(path: str, body: str, first_line: int) -> list[Problem]:
                 problems.append(Problem(path, number, f"the link target `{target[:40]}` is not allowed: "
                                         "link to a page of this site or to an https:// address"))
     return problems
+
+
+HEADING_TAG = re.compile(r"<(/?)h([1-6])\b")
+ID_ATTRIBUTE = re.compile(r'\b(id|href)="#?([^"]*)"')
+
+
+def embed(html: str, prefix: str, shift: int) -> str:
+    """Rendered Markdown placed inside another page: headings moved down `shift` levels, ids and fragment links prefixed."""
+    html = HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + shift, 6)}", html)
+
+    def prefixed(match: re.Match[str]) -> str:
+        attribute, value = match.groups()
+        if attribute == "id":
+            return f'id="{prefix}-{value}"'
+        return match.group(0) if not match.group(0).startswith('href="#') else f'href="#{prefix}-{value}"'
+
+    return ID_ATTRIBUTE.sub(prefixed, html)

@@ -19,6 +19,13 @@ class Settings:
     licence: str
     licence_url: str
     contact_email: str
+    framework: str = "Equality Framework for Local Government"
+    area_label: str = "performance area"
+
+    @property
+    def areas_label(self) -> str:
+        """The plural of `area_label`, capitalised for headings."""
+        return (self.area_label + "s").capitalize()
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,30 @@ class CaseStudy:
 
 
 @dataclass(frozen=True)
+class ProgressReport:
+    """Progress reported against one objective of an equality action plan."""
+
+    number: int
+    slug: str
+    title: str
+    summary: str
+    organisation: str
+    areas: tuple[str, ...]
+    plan: str | None
+    period: str | None
+    groups: tuple[str, ...]
+    updated: str | None
+    body_html: str
+    headings: tuple[Heading, ...]
+    source: str
+
+    @property
+    def url(self) -> str:
+        """Site-relative URL of the report's page."""
+        return f"progress/{self.slug}/"
+
+
+@dataclass(frozen=True)
 class Page:
     """A free-standing page such as the accessibility statement."""
 
@@ -136,6 +167,7 @@ class Site:
     casestudies: tuple[CaseStudy, ...]
     groups: tuple[Group, ...] = ()
     pages: tuple[Page, ...] = ()
+    progress: tuple[ProgressReport, ...] = ()
     area_by_slug: Mapping[str, Area] = field(init=False, repr=False)
     action_by_id: Mapping[str, Action] = field(init=False, repr=False)
     group_by_slug: Mapping[str, Group] = field(init=False, repr=False)
@@ -143,6 +175,8 @@ class Site:
     studies_by_action: Mapping[str, tuple[CaseStudy, ...]] = field(init=False, repr=False)
     studies_by_area: Mapping[str, tuple[CaseStudy, ...]] = field(init=False, repr=False)
     studies_by_group: Mapping[str, tuple[CaseStudy, ...]] = field(init=False, repr=False)
+    progress_by_area: Mapping[str, tuple[ProgressReport, ...]] = field(init=False, repr=False)
+    progress_by_group: Mapping[str, tuple[ProgressReport, ...]] = field(init=False, repr=False)
     linked_from: Mapping[str, tuple[str, ...]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -160,6 +194,9 @@ class Site:
                                         for area in self.areas}))
         put("studies_by_group", _freeze({g.slug: [s for s in self.casestudies if g.slug in s.groups]
                                          for g in self.groups}))
+        put("progress_by_area", _freeze({a.slug: [p for p in self.progress if a.slug in p.areas] for a in self.areas}))
+        put("progress_by_group", _freeze({g.slug: [p for p in self.progress if g.slug in p.groups]
+                                          for g in self.groups}))
         put("linked_from", _freeze({a.id: [b.id for b in self.actions if a.id in b.links_to]
                                     for a in self.actions}))
 
@@ -178,6 +215,10 @@ class Site:
         scored = [(-len(mine & set(other.actions)), other.number, other) for other in self.casestudies
                   if other is not study and mine & set(other.actions)]
         return tuple(entry[2] for entry in sorted(scored, key=lambda e: (e[0], e[1]))[:limit])
+
+    def organisations(self) -> tuple[str, ...]:
+        """Every organisation whose evidence is published, in alphabetical order."""
+        return tuple(sorted({s.organisation for s in self.casestudies} | {p.organisation for p in self.progress}))
 
     def gaps(self) -> tuple[Action, ...]:
         """Actions that no case study evidences."""

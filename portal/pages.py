@@ -29,20 +29,22 @@ class PageSpec:
 
 HOME = ("Home", "")
 STUDIES = ("Case studies", "casestudies/")
-AREAS = ("Performance areas", "areas/")
 ACTIONS = ("Actions", "actions/")
 GROUPS = ("Equality groups", "groups/")
+PROGRESS = ("Progress reports", "progress/")
 
 
 def plan(site: Site) -> list[PageSpec]:
     """Every HTML page of the site, in a fixed order."""
     owner = site.settings.owner
+    areas_label = site.settings.areas_label
+    AREAS = (areas_label, "areas/")  # noqa: N806 (a crumb like the others, named by the framework)
     specs = [
         PageSpec("index.html", "home.html", site.settings.title, site.settings.description, kind="Home"),
         PageSpec("casestudies/index.html", "casestudies.html", "Case studies",
                  f"All {len(site.casestudies)} equality case studies from {owner}.", (HOME,), "List"),
-        PageSpec("areas/index.html", "areas.html", "Performance areas",
-                 "The performance areas of the framework, with their actions and evidence.", (HOME,), "List"),
+        PageSpec("areas/index.html", "areas.html", areas_label,
+                 f"The {areas_label.lower()} of the framework, with their actions and evidence.", (HOME,), "List"),
         PageSpec("actions/index.html", "actions.html", "Actions",
                  "Every framework action, with the number of case studies that evidence it.", (HOME,), "List"),
         PageSpec("evidence-map/index.html", "evidence_map.html", "Evidence map",
@@ -50,6 +52,11 @@ def plan(site: Site) -> list[PageSpec]:
         PageSpec("search/index.html", "search.html", "Search", "Search the equality evidence.", (HOME,), "Search"),
         PageSpec("404.html", "404.html", "Page not found", "The page you asked for does not exist.", (), ""),
     ]
+    specs.append(PageSpec("data/index.html", "data.html", "Open data",
+                          "The evidence as CSV and JSON files to download, with every field described.", (HOME,), "Page"))
+    if site.progress:
+        specs.append(PageSpec("progress/index.html", "progress_list.html", "Progress reports",
+                              "Progress reported against the objectives of equality action plans.", (HOME,), "List"))
     if site.groups:
         specs.append(PageSpec("groups/index.html", "groups.html", "Equality groups",
                               "The equality groups that the evidence concerns.", (HOME,), "List"))
@@ -59,6 +66,11 @@ def plan(site: Site) -> list[PageSpec]:
                        "Performance area", {"area": a}) for a in site.areas]
     specs += [PageSpec(f"{a.url}index.html", "action.html", f"Action {a.id}", a.statement, (HOME, ACTIONS),
                        "Action", {"action": a}) for a in site.actions]
+    specs += [PageSpec(f"{a.url}pack/index.html", "pack.html", f"Evidence pack: {a.name}",
+                       f"Everything that evidences {a.name}, on one page to print.", (HOME, AREAS, (a.name, a.url)),
+                       "Evidence pack", {"area": a}) for a in site.areas]
+    specs += [PageSpec(f"{p.url}index.html", "progress.html", p.title, p.summary, (HOME, PROGRESS),
+                       "Progress report", {"report": p}) for p in site.progress]
     specs += [PageSpec(f"{g.url}index.html", "group.html", g.name, _text(g.description_html), (HOME, GROUPS),
                        "Equality group", {"group": g}) for g in site.groups]
     specs += [PageSpec(f"{p.url}index.html", "page.html", p.title, p.summary or p.title, (HOME,), "Page",

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from urllib.parse import urlsplit
 
 import jinja2
 
+from . import markup, opendata
 from .model import Site
 from .pages import PageSpec, duplicate_paths, plan
 
@@ -47,6 +47,7 @@ def environment(templates: Path) -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     env.filters["plural"] = lambda n, one, many=None: one if n == 1 else (many or one + "s")
+    env.filters["embed"] = markup.embed
     return env
 
 
@@ -71,10 +72,12 @@ def render_site(env: jinja2.Environment, site: Site, static_files: dict[str, byt
     outputs = dict(static_files)
     for spec in specs:
         outputs[spec.path] = render_page(env, site, spec, options, fingerprints).encode()
-    outputs.update(data_files(site))
+    outputs.update(opendata.files(site))
+    outputs["feed.xml"] = env.get_template("feed.xml").render(feed_context(site, options)).encode()
     outputs["sitemap.xml"] = sitemap(specs, options).encode()
     outputs["robots.txt"] = robots(options).encode()
-    clashes = duplicate_paths([s.path for s in specs] + list(static_files) + ["sitemap.xml", "robots.txt"])
+    clashes = duplicate_paths([s.path for s in specs] + list(static_files) + list(opendata.files(site))
+                              + ["sitemap.xml", "robots.txt", "feed.xml"])
     if clashes:
         raise ValueError(f"two outputs claim the same path: {', '.join(clashes)}")
     return outputs
@@ -102,8 +105,10 @@ def render_page(env: jinja2.Environment, site: Site, spec: PageSpec, options: Op
 
     csp = DEV_CSP if options.dev else SEARCH_CSP if spec.template == "search.html" else PAGE_CSP
     canonical = options.absolute + spec.url if options.absolute and spec.path != "404.html" else None
+    public = (options.absolute or options.base_path) + spec.url
     context: dict[str, Any] = {"site": site, "spec": spec, "url": url, "asset": asset, "csp": csp,
-                               "canonical": canonical, "dev": options.dev, "indexed": _indexed(spec),
+                               "canonical": canonical, "public_url": public, "dev": options.dev,
+                               "datasets": opendata.datasets(site), "separator": opendata.LIST_SEPARATOR, "indexed": _indexed(spec),
                                **spec.args}
     return env.get_template(spec.template).render(context)
 
@@ -112,17 +117,12 @@ def _indexed(spec: PageSpec) -> bool:
     return spec.template not in ("search.html", "404.html")
 
 
-def data_files(site: Site) -> dict[str, bytes]:
-    """The open data: case studies and actions as JSON, with site-relative URLs."""
-    studies = [{"number": s.number, "title": s.title, "summary": s.summary, "url": s.url,
-                "actions": list(s.actions), "areas": list(site.areas_of(s))} for s in site.casestudies]
-    actions = [{"id": a.id, "statement": a.statement, "area": a.area, "url": a.url,
-                "casestudies": [s.number for s in site.studies_by_action[a.id]]} for a in site.actions]
-    return {"data/casestudies.json": _json(studies), "data/actions.json": _json(actions)}
-
-
-def _json(value: Any) -> bytes:
-    return (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode()
+def feed_context(site: Site, options: Options) -> dict[str, Any]:
+    """An Atom feed's entries: case studies and progress reports, most recently updated first."""
+    items = sorted([*site.casestudies, *site.progress], key=lambda item: (item.updated or "", item.url), reverse=True)
+    latest = max((item.updated for item in items if item.updated), default="1970-01-01")
+    return {"site": site, "items": items, "updated": latest, "base": options.absolute or options.base_path,
+            "feed_id": opendata.feed_id, "canonical": None}
 
 
 def sitemap(specs: list[PageSpec], options: Options) -> str:

@@ -59,7 +59,7 @@ CASE_STUDY = ContentType("case study", "casestudies", (
           '"Encouraging Participation in Local Democracy"'),
     Field("groups", "list", False, "The equality groups it concerns, from content/groups/.",
           '["age", "disability"]', pattern=SLUG),
-    Field("updated", "date", False, "The date it was last updated, as YYYY-MM-DD.",
+    Field("updated", "date", False, "The date it was last updated, as YYYY-MM-DD, used when the file has no Git history.",
           "2010-11-30"),
 ))
 
@@ -83,6 +83,24 @@ GROUP = ContentType("equality group", "groups", (
     Field("order", "integer", True, "Its place in lists, from 1.", "2", minimum=1),
 ))
 
+PROGRESS = ContentType("progress report", "progress", (
+    Field("title", "text", True, "The equality objective, as the action plan words it.",
+          '"Develop a modern and diverse workforce to reflect the community we serve"'),
+    Field("number", "integer", True, "Its number in the plan, unique, from 1; the file name starts with it (01-…).",
+          "1", minimum=1),
+    Field("summary", "text", True, "One or two sentences from its own text, shown in lists and search results.",
+          '"Produced and published our Annual Equality in Employment report for 2010/11."'),
+    Field("organisation", "text", True, "Whose evidence this is.", '"London Borough of Harrow"'),
+    Field("areas", "list", True, "The performance areas the objective serves: file names in content/areas/ without .md.",
+          '["modern-diverse-workforce"]', pattern=SLUG),
+    Field("plan", "text", False, "The equality action plan it reports against.", '"Single Equality Scheme Action Plan"'),
+    Field("period", "text", False, "The period it reports on, where the report says.", '"2010/11"'),
+    Field("groups", "list", False, "The equality groups it concerns, from content/groups/.",
+          '["race", "sex"]', pattern=SLUG),
+    Field("updated", "date", False, "The date it was last updated, as YYYY-MM-DD, used when the file has no Git history.",
+          "2012-03-31"),
+))
+
 PAGE = ContentType("page", "pages", (
     Field("title", "text", True, "The page's heading.", '"Accessibility statement"'),
     Field("summary", "text", False, "One sentence about the page, for search results.", '"How accessible this site is."'),
@@ -101,9 +119,13 @@ SETTINGS = ContentType("settings file", "", (
           '"https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"'),
     Field("contact_email", "text", True, "Where readers report a problem or ask for another format.",
           '"equalities@example.gov.uk"'),
+    Field("framework", "text", False, "The name of the equality framework the actions come from.",
+          '"Equality Framework for Local Government"'),
+    Field("area_label", "text", False, "What the framework calls its groups of actions, singular, in lower case "
+          "(default: performance area).", '"module"'),
 ), needs_body=False)
 
-CONTENT_TYPES = (CASE_STUDY, ACTION, AREA, GROUP, PAGE)
+CONTENT_TYPES = (CASE_STUDY, ACTION, AREA, GROUP, PROGRESS, PAGE)
 
 
 def validate(doc: Document, ctype: ContentType) -> list[Problem]:

@@ -1,7 +1,8 @@
 """The one place content is read from disk: each content file's bytes, with the path shown in messages."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import subprocess
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .schema import CONTENT_TYPES
@@ -29,6 +30,7 @@ class Tree:
     root: str
     settings: Source | None
     folders: dict[str, tuple[Source, ...]]
+    dates: dict[str, str] = field(default_factory=dict)
 
     def files(self, folder: str) -> tuple[Source, ...]:
         """The Markdown files of one folder (`casestudies`, `actions`, …)."""
@@ -44,7 +46,24 @@ def read_tree(content_dir: Path) -> Tree:
         paths = sorted(folder.glob("*.md")) if folder.is_dir() else []
         folders[ctype.folder] = tuple(Source(_show(p), p.read_bytes()) for p in paths)
     root = _show(content_dir)
-    return Tree(root, Source(_show(settings), settings.read_bytes()) if settings.is_file() else None, folders)
+    return Tree(root, Source(_show(settings), settings.read_bytes()) if settings.is_file() else None, folders,
+                history_dates(content_dir))
+
+
+def history_dates(content_dir: Path) -> dict[str, str]:
+    """The date (YYYY-MM-DD) of the last commit that changed each file below `content_dir`, if it is in Git."""
+    try:
+        result = subprocess.run(["git", "log", "--format=%x00%cs", "--name-only", "--relative", "--", "."],
+                                cwd=content_dir, capture_output=True, text=True, check=False)
+    except OSError:
+        return {}
+    dates: dict[str, str] = {}
+    for record in result.stdout.split("\0")[1:] if result.returncode == 0 else []:
+        date, *names = record.strip().split("\n")
+        for name in names:
+            if name:
+                dates.setdefault(_show(content_dir / name), date)
+    return dates
 
 
 def _show(path: Path) -> str:

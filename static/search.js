@@ -8,28 +8,35 @@ const pagefind = await import(new URL("pagefind/pagefind.js", root).href);
 await pagefind.options({ baseUrl: root.pathname });
 let latest = 0;
 
+const SELECTS = [...form.querySelectorAll("select")].map((select) => select.name);
+
 function readForm() {
   const data = new FormData(form);
-  return { q: (data.get("q") || "").trim(), areas: data.getAll("area"), action: data.get("action") || "" };
+  const state = { q: (data.get("q") || "").trim(), areas: data.getAll("area"), selected: {} };
+  for (const name of SELECTS) if (data.get(name)) state.selected[name] = data.get(name);
+  return state;
 }
 
 function writeForm(params) {
   input.value = params.get("q") || "";
   const areas = params.getAll("area");
   for (const box of form.querySelectorAll("input[name=area]")) box.checked = areas.includes(box.value);
-  form.elements.action.value = params.get("action") || "";
+  for (const name of SELECTS) form.elements[name].value = params.get(name) || "";
+}
+
+function filtered(state) {
+  return state.areas.length > 0 || Object.keys(state.selected).length > 0;
 }
 
 function filtersFor(state) {
-  const filters = {};
+  const filters = { ...state.selected };
   if (state.areas.length) filters.area = { any: state.areas };
-  if (state.action) filters.action = state.action;
   return filters;
 }
 
 function describe(count, state) {
   const what = state.q ? `for “${state.q}”` : "";
-  const narrowed = state.areas.length || state.action ? " with the filters you chose" : "";
+  const narrowed = filtered(state) ? " with the filters you chose" : "";
   if (!count) return `No results ${what}${narrowed}. Try other words, or clear the filters.`;
   return `${count} ${count === 1 ? "result" : "results"} ${what}${narrowed}`.replace(/\s+/g, " ").trim();
 }
@@ -61,9 +68,9 @@ async function run() {
   const params = new URLSearchParams();
   if (state.q) params.set("q", state.q);
   state.areas.forEach((a) => params.append("area", a));
-  if (state.action) params.set("action", state.action);
+  for (const [name, value] of Object.entries(state.selected)) params.set(name, value);
   history.replaceState(null, "", params.toString() ? `?${params}` : location.pathname);
-  if (!state.q && !state.areas.length && !state.action) {
+  if (!state.q && !filtered(state)) {
     list.replaceChildren();
     status.textContent = "";
     return;
