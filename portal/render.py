@@ -114,7 +114,7 @@ def render_page(env: jinja2.Environment, site: Site, spec: PageSpec, options: Op
 
 
 def _indexed(spec: PageSpec) -> bool:
-    return spec.template not in ("search.html", "404.html")
+    return spec.template not in ("search.html", "404.html", "pack.html")
 
 
 def feed_context(site: Site, options: Options) -> dict[str, Any]:
