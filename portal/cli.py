@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import pipeline
+from . import jsonschema, load, pipeline, scaffold, source
 from .problems import ContentError
 from .render import Options
 from .search import SearchIndexError
@@ -25,9 +25,19 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--no-search", action="store_true", help="skip the search index")
     check = commands.add_parser("check", help="validate everything and write nothing")
     _content_args(check)
+    check.add_argument("--strict", action="store_true", help="also report what editors commonly get wrong "
+                       "and an accessibility audit would catch (for pull requests)")
     serve = commands.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on every change")
     _content_args(serve)
     serve.add_argument("--port", type=int, default=8000, help="the port to serve on (default: 8000)")
+    new = commands.add_parser("new", help="write a new, valid content file and print its path")
+    new.add_argument("kind", choices=["casestudy", "action", "progress"], help="what to create")
+    new.add_argument("title", help="its title (for an action: its statement)")
+    new.add_argument("--area", help="for an action: its performance area (default: the last action's)")
+    _content_args(new)
+    schemas = commands.add_parser("schemas", help="write the JSON Schemas for front matter into schemas/")
+    _content_args(schemas)
+    schemas.add_argument("--out", type=Path, default=Path("schemas"), help="where to write them (default: schemas)")
     return main
 
 
@@ -59,12 +69,41 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "check":
-        site = pipeline.check(pipeline.Paths(args.content, Path("site")))
-        print(f"No problems found in {len(site.casestudies)} case studies and {len(site.actions)} actions.")
+        site = pipeline.check(pipeline.Paths(args.content, Path("site")), strict=args.strict)
+        print(f"No problems found in {len(site.casestudies)} case studies and {len(site.actions)} actions"
+              f"{' (strict)' if args.strict else ''}.")
+        return OK
+    if args.command == "new":
+        return _new(args)
+    if args.command == "schemas":
+        site = load.load(source.read_tree(args.content))
+        args.out.mkdir(parents=True, exist_ok=True)
+        for name, text in jsonschema.files(site).items():
+            (args.out / name).write_text(text, encoding="utf-8")
+            print(args.out / name)
         return OK
     if args.command == "serve":
         from .serve import serve
         return serve(pipeline.Paths(args.content, Path("site")), args.port)
     site = pipeline.build(pipeline.Paths(args.content, args.out), Options(args.base_url, not args.no_search))
     print(f"Built {len(site.casestudies)} case studies and {len(site.actions)} actions into {args.out}/")
+    return OK
+
+
+def _new(args: argparse.Namespace) -> int:
+    site = load.load(source.read_tree(args.content))
+    if args.kind == "action":
+        if args.area and args.area not in site.area_by_slug:
+            print(f"error: unknown area '{args.area}' (known: {', '.join(site.area_by_slug)})", file=sys.stderr)
+            return USAGE
+        new = scaffold.action(site, args.title, args.area)
+    else:
+        new = scaffold.casestudy(site, args.title) if args.kind == "casestudy" else scaffold.progress(site, args.title)
+    target = args.content / new.path
+    if target.exists():
+        print(f"error: {target} already exists", file=sys.stderr)
+        return USAGE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(new.text, encoding="utf-8")
+    print(target)
     return OK

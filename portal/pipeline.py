@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import load, output, render, search, source
+from . import audit, load, output, render, search, source
+from .problems import ContentError
 from .model import Site
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -20,10 +21,15 @@ class Paths:
     static: Path = PROJECT / "static"
 
 
-def check(paths: Paths) -> Site:
+def check(paths: Paths, strict: bool = False) -> Site:
     """Validate the content and render every page in memory; raises ContentError and writes nothing."""
-    site = load.load(source.read_tree(paths.content))
+    tree = source.read_tree(paths.content)
+    site = load.load(tree)
     render.render_site(render.environment(paths.templates), site, render.assets(paths.static, site), render.Options())
+    if strict:
+        problems = audit.audit(tree, site)
+        if problems:
+            raise ContentError(problems)
     return site
 
 

@@ -61,6 +61,8 @@ CASE_STUDY = ContentType("case study", "casestudies", (
           '["age", "disability"]', pattern=SLUG),
     Field("updated", "date", False, "The date it was last updated, as YYYY-MM-DD, used when the file has no Git history.",
           "2010-11-30"),
+    Field("checked", "list", False, "Findings of `check --strict` an editor has reviewed and keeps on purpose, "
+          "such as text kept as published.", '["mentions case study 32"]'),
 ))
 
 ACTION = ContentType("action", "actions", (
@@ -99,6 +101,8 @@ PROGRESS = ContentType("progress report", "progress", (
           '["race", "sex"]', pattern=SLUG),
     Field("updated", "date", False, "The date it was last updated, as YYYY-MM-DD, used when the file has no Git history.",
           "2012-03-31"),
+    Field("checked", "list", False, "Findings of `check --strict` an editor has reviewed and keeps on purpose, "
+          "such as text kept as published.", '["mentions case study 32"]'),
 ))
 
 PAGE = ContentType("page", "pages", (

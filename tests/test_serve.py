@@ -25,12 +25,13 @@ def free_port() -> int:
 
 @pytest.fixture
 def dev_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """`build.py serve` on a copy of the real content; yields its URL and the content folder."""
+    """`build.py serve` on a copy of the real content; yields its URL and the content folder; logs to serve.log."""
     content = tmp_path / "content"
     shutil.copytree(PROJECT / "content", content)
     port = free_port()
+    log = (tmp_path / "serve.log").open("w")
     process = subprocess.Popen([sys.executable, str(PROJECT / "build.py"), "serve", "--content", str(content),
-                                "--port", str(port)], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                                "--port", str(port)], cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -44,6 +45,7 @@ def dev_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+        log.close()
 
 
 def test_edit_reloads_and_errors_show_then_clear(page: Page, dev_server: tuple[str, Path]) -> None:
@@ -71,3 +73,22 @@ def test_published_build_has_no_dev_script(built: tuple[Path, object]) -> None:
     out, _site = built
     assert not (out / "assets" / "dev.js").exists()
     assert "livereload" not in (out / "index.html").read_text(encoding="utf-8")
+
+
+def rebuilds(log: Path) -> int:
+    return log.read_text(encoding="utf-8").count("Rebuilt in")
+
+
+def test_many_files_changed_together_rebuild_once(dev_server: tuple[str, Path]) -> None:
+    _url, content = dev_server
+    log = content.parent / "serve.log"
+    assert rebuilds(log) == 1
+    studies = sorted((content / "casestudies").glob("*.md"))
+    for study in studies:  # like a branch switch: every case study changes at once
+        study.write_text(study.read_text(encoding="utf-8").replace("## What we did", "## What we did\n\nEdited."),
+                         encoding="utf-8")
+    deadline = time.monotonic() + 15
+    while rebuilds(log) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.5)  # long enough for any second rebuild to show
+    assert rebuilds(log) == 2, log.read_text(encoding="utf-8")
