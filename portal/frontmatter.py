@@ -9,6 +9,7 @@ import yaml
 from .problems import Problem
 
 FENCE = "---"
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: same results, faster
 
 
 @dataclass(frozen=True)
@@ -60,11 +61,14 @@ def parse_yaml(path: str, text: str) -> tuple[Document | None, list[Problem]]:
 
 def _mapping(path: str, source: str, offset: int, last: int) -> tuple[dict[str, Any], dict[str, int], list[Problem]]:
     """YAML text as a mapping, with the line of each key; `offset` is the line before the text."""
+    loader = Loader(source)
     try:
-        node = yaml.compose(source)
-        meta = yaml.safe_load(source)
+        node = loader.get_single_node()
+        meta = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as error:
         return {}, {}, [_yaml_problem(path, error, offset, last)]
+    finally:
+        loader.dispose()
     if meta is None:
         return {}, {}, []
     if not isinstance(meta, dict):

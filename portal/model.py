@@ -1,6 +1,8 @@
 """The linked model of the evidence: frozen records and the indexes built once from them."""
 from __future__ import annotations
 
+import heapq
+from collections import Counter
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
@@ -178,6 +180,8 @@ class Site:
     progress_by_area: Mapping[str, tuple[ProgressReport, ...]] = field(init=False, repr=False)
     progress_by_group: Mapping[str, tuple[ProgressReport, ...]] = field(init=False, repr=False)
     linked_from: Mapping[str, tuple[str, ...]] = field(init=False, repr=False)
+    _areas_of: Mapping[str, tuple[str, ...]] = field(init=False, repr=False)
+    _related: Mapping[str, tuple[CaseStudy, ...]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         def put(name: str, value: object) -> None:
@@ -185,6 +189,7 @@ class Site:
 
         put("area_by_slug", MappingProxyType({a.slug: a for a in self.areas}))
         put("action_by_id", MappingProxyType({a.id: a for a in self.actions}))
+        put("_areas_of", MappingProxyType({s.slug: self._areas_in_order(s) for s in self.casestudies}))
         put("group_by_slug", MappingProxyType({g.slug: g for g in self.groups}))
         put("actions_by_area", _freeze({area.slug: [a for a in self.actions if a.area == area.slug]
                                         for area in self.areas}))
@@ -199,22 +204,35 @@ class Site:
                                           for g in self.groups}))
         put("linked_from", _freeze({a.id: [b.id for b in self.actions if a.id in b.links_to]
                                     for a in self.actions}))
+        put("_related", MappingProxyType(self._rank_related()))
+
+    def _areas_in_order(self, study: CaseStudy) -> tuple[str, ...]:
+        wanted = {self.action_by_id[a].area for a in study.actions if a in self.action_by_id}
+        return tuple(area.slug for area in self.areas if area.slug in wanted)
 
     def areas_of(self, study: CaseStudy) -> tuple[str, ...]:
         """The slugs of the areas a case study's actions belong to, in framework order."""
-        wanted = {self.action_by_id[a].area for a in study.actions}
-        return tuple(area.slug for area in self.areas if area.slug in wanted)
+        return self._areas_of[study.slug]
 
     def actions_of(self, study: CaseStudy, area: str) -> tuple[Action, ...]:
         """The actions in one area that a case study evidences, in order."""
         return tuple(a for a in self.actions_by_area[area] if a.id in study.actions)
 
-    def related(self, study: CaseStudy, limit: int = 3) -> tuple[CaseStudy, ...]:
-        """The case studies sharing the most actions with this one; ties go to the lower number."""
-        mine = set(study.actions)
-        scored = [(-len(mine & set(other.actions)), other.number, other) for other in self.casestudies
-                  if other is not study and mine & set(other.actions)]
-        return tuple(entry[2] for entry in sorted(scored, key=lambda e: (e[0], e[1]))[:limit])
+    def _rank_related(self, limit: int = 3) -> dict[str, tuple[CaseStudy, ...]]:
+        """For each case study, those sharing the most actions with it; ties go to the lower number."""
+        numbers = {a: [s.number for s in studies] for a, studies in self.studies_by_action.items()}
+        by_number = {s.number: s for s in self.casestudies}
+        ranked = {}
+        for study in self.casestudies:
+            shared = Counter(n for a in study.actions for n in numbers.get(a, ()))
+            shared.pop(study.number, None)
+            best = heapq.nsmallest(limit, shared.items(), key=lambda item: (-item[1], item[0]))
+            ranked[study.slug] = tuple(by_number[n] for n, _count in best)
+        return ranked
+
+    def related(self, study: CaseStudy) -> tuple[CaseStudy, ...]:
+        """The case studies sharing the most actions with this one (at most three); ties go to the lower number."""
+        return self._related[study.slug]
 
     def organisations(self) -> tuple[str, ...]:
         """Every organisation whose evidence is published, in alphabetical order."""

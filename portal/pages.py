@@ -60,8 +60,10 @@ def plan(site: Site) -> list[PageSpec]:
     if site.groups:
         specs.append(PageSpec("groups/index.html", "groups.html", "Equality groups",
                               "The equality groups that the evidence concerns.", (HOME,), "List"))
+    studies = site.casestudies
     specs += [PageSpec(f"{s.url}index.html", "casestudy.html", s.title, s.summary, (HOME, STUDIES), "Case study",
-                       {"study": s}) for s in site.casestudies]
+                       {"study": s, "previous": studies[i - 1] if i else None,
+                        "next": studies[i + 1] if i + 1 < len(studies) else None}) for i, s in enumerate(studies)]
     specs += [PageSpec(f"{a.url}index.html", "area.html", a.name, _text(a.description_html), (HOME, AREAS),
                        "Performance area", {"area": a}) for a in site.areas]
     specs += [PageSpec(f"{a.url}index.html", "action.html", f"Action {a.id}", a.statement, (HOME, ACTIONS),
