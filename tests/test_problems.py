@@ -57,7 +57,7 @@ CASES = {
     "misspelt field": (
         {"casestudies/01-friends-of-parks.md": casestudy(1, extra='acitons: ["2.1"]\n')},
         f"{CS}:7: unknown field `acitons`: did you mean `actions`? the fields of a case study are title, number, "
-        "summary, organisation, actions, service, listed_as, groups, updated"),
+        "summary, organisation, actions, service, listed_as, groups, updated, checked"),
     "two case studies with one number": (
         {"casestudies/02-mystery-shopper.md": None, "casestudies/01-mystery-shopper.md": casestudy(1, "Shopper")},
         f"{CS}:3: the number 1 is also used by content/casestudies/01-mystery-shopper.md: give each file its own number"),
