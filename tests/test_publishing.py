@@ -384,3 +384,21 @@ def test_contributing_shows_what_the_checks_really_print(tmp_path: Path, capsys:
     new.write_text(new.read_text(encoding="utf-8").replace("actions: []", 'actions: ["2.7", "2.33"]'), encoding="utf-8")
     status, printed = run_cli(["check"], capsys)
     assert status == 1 and printed in guide, printed
+
+
+def test_the_example_case_study_in_contributing_passes_the_strict_check(tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    guide = CONTRIBUTING.read_text(encoding="utf-8")
+    name = re.search(r"For example: `(\d\d-[a-z0-9-]+\.md)`", guide).group(1)
+    block = re.search(r"```markdown\n(.*?)```", guide, re.DOTALL).group(1)
+    example = "\n".join(line.removeprefix("   ") for line in block.split("\n"))
+    shutil.copytree(PROJECT / "content", tmp_path / "content")
+    (tmp_path / "content" / "casestudies" / name).write_text(example, encoding="utf-8")
+    os.chdir(tmp_path)
+    status, printed = run_cli(["check", "--strict"], capsys)
+    assert status == 0 and printed == "No problems found in 25 case studies and 32 actions (strict).\n", printed
+
+
+def test_contributing_gives_how_long_the_preview_is_kept() -> None:
+    upload = uses(steps(load_yaml(CHECK), "content"), "actions/upload-artifact@v4")["with"]
+    assert f"The preview is kept for {upload['retention-days']} days" in CONTRIBUTING.read_text(encoding="utf-8")
