@@ -36,6 +36,7 @@ PUBLISH = PROJECT / ".github" / "workflows" / "publish.yml"
 GITLAB = PROJECT / "docs" / "gitlab-ci.yml"
 PUBLISHING = PROJECT / "docs" / "publishing.md"
 CONTRIBUTING = PROJECT / "CONTRIBUTING.md"
+TEMP_PATHS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 COMMAND = re.compile(r"python3? build\.py(?: [^`\n#]*)?")
 
 
@@ -69,7 +70,7 @@ def main_config(folder: Path, nginx: str, root: Path, port: int) -> Path:
     """An nginx.conf like a distribution's: mime.types beside it, the recipe included inside `http {}`."""
     shutil.copy(mime_types(nginx), folder / "mime.types")
     (folder / "equality.conf").write_text(recipe(root, port), encoding="utf-8")
-    temp = " ".join(f"{kind}_temp_path {folder / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    temp = " ".join(f"{kind}_temp_path {folder / kind};" for kind in TEMP_PATHS)
     conf = folder / "nginx.conf"
     conf.write_text("events {}\nhttp {\n    default_type application/octet-stream;\n    access_log off;\n"
                     f"    {temp}\n    include {folder / 'equality.conf'};\n}}\n", encoding="utf-8")
@@ -84,14 +85,17 @@ def free_port() -> int:
 
 
 def start_nginx(nginx: str, folder: Path, conf: Path, port: int) -> subprocess.Popen:
-    """Run nginx in the foreground as the current user (root only if the tests run as root); wait until it listens."""
-    globals_ = f"daemon off; pid {folder / 'nginx.pid'}; error_log stderr;" + (" user root;" if os.getuid() == 0 else "")
-    process = subprocess.Popen([nginx, "-p", str(folder), "-c", str(conf), "-e", "stderr", "-g", globals_],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    """Run nginx in the foreground as the current user (workers as root only if that is root); wait for it."""
+    as_root = " user root;" if os.getuid() == 0 else ""  # otherwise workers run as nobody and cannot read tmp_path
+    globals_ = f"daemon off; pid {folder / 'nginx.pid'}; error_log stderr;{as_root}"
+    log = folder / "nginx.log"
+    with log.open("w") as output:
+        process = subprocess.Popen([nginx, "-p", str(folder), "-c", str(conf), "-e", "stderr", "-g", globals_],
+                                   stdout=output, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"nginx did not start:\n{process.stdout.read() if process.stdout else ''}")
+            pytest.fail(f"nginx did not start:\n{log.read_text()}")
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
             return process
         time.sleep(0.05)
