@@ -23,6 +23,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--base-url", default="/", help="the address the site is published at, such as "
                        "https://example.org/equality/ (default: /)")
     build.add_argument("--no-search", action="store_true", help="skip the search index")
+    build.add_argument("--no-cache", action="store_true", help="build everything from scratch, without reading or "
+                       "writing the cache folder .portal-cache/ beside the content folder")
     check = commands.add_parser("check", help="validate everything and write nothing")
     _content_args(check)
     check.add_argument("--strict", action="store_true", help="also report what editors commonly get wrong "
@@ -69,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "check":
-        site = pipeline.check(pipeline.Paths(args.content, Path("site")), strict=args.strict)
+        paths = pipeline.Paths(args.content, Path("site"), cache=pipeline.default_cache(args.content))
+        site = pipeline.check(paths, strict=args.strict)
         print(f"No problems found in {len(site.casestudies)} case studies and {len(site.actions)} actions"
               f"{' (strict)' if args.strict else ''}.")
         return OK
@@ -85,8 +88,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         from .serve import serve
         return serve(pipeline.Paths(args.content, Path("site")), args.port)
-    site = pipeline.build(pipeline.Paths(args.content, args.out), Options(args.base_url, not args.no_search))
-    print(f"Built {len(site.casestudies)} case studies and {len(site.actions)} actions into {args.out}/")
+    paths = pipeline.Paths(args.content, args.out, cache=None if args.no_cache else pipeline.default_cache(args.content))
+    built = pipeline.build_if_changed(paths, Options(args.base_url, not args.no_search))
+    if built.skipped:
+        print(f"Nothing has changed since the last build: {args.out}/ is up to date "
+              f"({built.casestudies} case studies and {built.actions} actions).")
+    else:
+        print(f"Built {built.casestudies} case studies and {built.actions} actions into {args.out}/")
     return OK
 
 

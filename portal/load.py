@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Callable, TypeVar
 
 from . import frontmatter, markup, schema
@@ -17,17 +18,56 @@ CASE_STUDY_FILE = re.compile(r"^(\d+)-([a-z0-9]+(?:-[a-z0-9]+)*)$")
 REQUIRED_FOLDERS = ("areas", "actions", "casestudies")
 
 
-def load(tree: Tree) -> Site:
-    """Validate everything and return the linked model, or raise ContentError listing every problem."""
+Markdown = Callable[[list[str]], dict[str, markup.Rendered]]
+Key = tuple[str, bytes, str]
+
+
+@dataclass
+class Memo:
+    """What `load` worked out for each file, by its path, bytes and folder: kept by the dev server between calls
+    so that only the files that changed are parsed and made into records again."""
+
+    parsed: dict[Key, tuple[Document | None, list[Problem]]] = field(default_factory=dict)
+    made: dict[tuple[Key, str | None], tuple[Any, list[Problem]]] = field(default_factory=dict)
+
+    def keep_only(self, live: set[Key]) -> None:
+        """Forget the files that are gone or have changed."""
+        self.parsed = {key: value for key, value in self.parsed.items() if key in live}
+        self.made = {key: value for key, value in self.made.items() if key[0] in live}
+
+
+def load(tree: Tree, markdown: Markdown = markup.render_all, memo: Memo | None = None) -> Site:
+    """Validate everything and return the linked model, or raise ContentError listing every problem.
+
+    `markdown` renders the bodies (all at once, so it may use a cache and every core); `memo` remembers each
+    file's parse and record between calls, so that the dev server works again only on what changed."""
     problems: list[Problem] = []
-    docs: dict[str, Document] = {}
     settings = _load_settings(tree, problems)
-    areas = _load_all(tree, schema.AREA, _area, problems, docs)
-    groups = _load_all(tree, schema.GROUP, _group, problems, docs)
-    actions = _load_all(tree, schema.ACTION, _action, problems, docs)
-    studies = _load_all(tree, schema.CASE_STUDY, _casestudy, problems, docs)
-    pages = _load_all(tree, schema.PAGE, _page, problems, docs)
-    progress = _load_all(tree, schema.PROGRESS, _progress, problems, docs)
+    memo = memo or Memo()
+    memo.keep_only({(s.path, s.data, c.folder) for c in schema.CONTENT_TYPES for s in tree.files(c.folder)})
+    found = {ctype.folder: _parse_folder(tree, ctype, problems, memo) for ctype in schema.CONTENT_TYPES}
+    rendered = markdown([doc.body for docs in found.values() for _source, doc in docs])
+    docs = {source.path: doc for pairs in found.values() for source, doc in pairs}
+
+    def records(ctype: schema.ContentType, make: Callable[..., T | None]) -> list[T]:
+        made = []
+        for source, doc in found[ctype.folder]:
+            key = ((source.path, source.data, ctype.folder), tree.dates.get(source.path))
+            if key not in memo.made:
+                more: list[Problem] = []
+                memo.made[key] = (make(source, doc, rendered[doc.body], tree, more), more)
+            record, more = memo.made[key]
+            problems.extend(more)
+            if record is not None:
+                made.append(record)
+        return made
+
+    areas = records(schema.AREA, _area)
+    groups = records(schema.GROUP, _group)
+    actions = records(schema.ACTION, _action)
+    studies = records(schema.CASE_STUDY, _casestudy)
+    pages = records(schema.PAGE, _page)
+    progress = records(schema.PROGRESS, _progress)
     for folder in REQUIRED_FOLDERS:
         if not tree.files(folder):
             problems.append(Problem(f"{tree.root}/{folder}", 0, f"there are no files in {folder}/: "
@@ -67,17 +107,20 @@ def _parse(source: Source, ctype: schema.ContentType, problems: list[Problem]) -
     return None if found else doc
 
 
-def _load_all(tree: Tree, ctype: schema.ContentType, build: Callable[[Source, Document, Tree, list[Problem]], T | None],
-              problems: list[Problem], docs: dict[str, Document]) -> list[T]:
-    records = []
+def _parse_folder(tree: Tree, ctype: schema.ContentType, problems: list[Problem],
+                  memo: Memo) -> list[tuple[Source, Document]]:
+    """Each valid file of one folder with its document; the problems of the others go into `problems`."""
+    good = []
     for source in tree.files(ctype.folder):
-        doc = _parse(source, ctype, problems)
+        key = (source.path, source.data, ctype.folder)
+        if key not in memo.parsed:
+            found: list[Problem] = []
+            memo.parsed[key] = (_parse(source, ctype, found), found)
+        doc, found = memo.parsed[key]
+        problems.extend(found)
         if doc is not None:
-            docs[source.path] = doc
-        record = build(source, doc, tree, problems) if doc is not None else None
-        if record is not None:
-            records.append(record)
-    return records
+            good.append((source, doc))
+    return good
 
 
 def _load_settings(tree: Tree, problems: list[Problem]) -> Settings | None:
@@ -115,28 +158,29 @@ def contrast_with_white(colour: str) -> float:
     return 1.05 / (luminance + 0.05)
 
 
-def _area(source: Source, doc: Document, tree: Tree, problems: list[Problem]) -> Area:
-    rendered = markup.render(doc.body)
+def _area(source: Source, doc: Document, rendered: markup.Rendered, tree: Tree,
+          problems: list[Problem]) -> Area:
     return Area(source.stem, doc.meta["name"], doc.meta["short_name"], doc.meta["order"], rendered.html, source.path)
 
 
-def _group(source: Source, doc: Document, tree: Tree, problems: list[Problem]) -> Group:
-    return Group(source.stem, doc.meta["name"], doc.meta["order"], markup.render(doc.body).html, source.path)
+def _group(source: Source, doc: Document, rendered: markup.Rendered, tree: Tree,
+           problems: list[Problem]) -> Group:
+    return Group(source.stem, doc.meta["name"], doc.meta["order"], rendered.html, source.path)
 
 
-def _page(source: Source, doc: Document, tree: Tree, problems: list[Problem]) -> Page:
-    rendered = markup.render(doc.body)
+def _page(source: Source, doc: Document, rendered: markup.Rendered, tree: Tree,
+          problems: list[Problem]) -> Page:
     return Page(source.stem, doc.meta["title"], doc.meta.get("summary"), rendered.html, rendered.headings, source.path)
 
 
-def _action(source: Source, doc: Document, tree: Tree, problems: list[Problem]) -> Action | None:
+def _action(source: Source, doc: Document, rendered: markup.Rendered, tree: Tree,
+            problems: list[Problem]) -> Action | None:
     action_id = doc.meta["id"]
     expected = action_id.replace(".", "-")
     if source.stem != expected:
         problems.append(Problem(source.path, doc.line_of("id"), f"the file for action {action_id} must be called "
                                 f"{expected}.md: rename the file or correct the id"))
         return None
-    rendered = markup.render(doc.body)
     return Action(action_id, doc.meta["area"], tuple(doc.meta.get("links_to", [])), rendered.html,
                   " ".join(doc.body.split()), source.path)
 
@@ -162,20 +206,20 @@ def last_updated(source: Source, doc: Document, tree: Tree) -> str | None:
     return tree.dates.get(source.path) or (updated.isoformat() if updated else None)
 
 
-def _casestudy(source: Source, doc: Document, tree: Tree, problems: list[Problem]) -> CaseStudy | None:
+def _casestudy(source: Source, doc: Document, rendered: markup.Rendered, tree: Tree,
+               problems: list[Problem]) -> CaseStudy | None:
     if not _numbered_file(source, doc, "offender-services", problems):
         return None
-    rendered = markup.render(doc.body)
     meta = doc.meta
     return CaseStudy(meta["number"], source.stem, meta["title"], meta["summary"], meta["organisation"],
                      meta.get("service"), meta.get("listed_as"), tuple(meta["actions"]), tuple(meta.get("groups", [])),
                      last_updated(source, doc, tree), rendered.html, rendered.headings, source.path)
 
 
-def _progress(source: Source, doc: Document, tree: Tree, problems: list[Problem]) -> ProgressReport | None:
+def _progress(source: Source, doc: Document, rendered: markup.Rendered, tree: Tree,
+              problems: list[Problem]) -> ProgressReport | None:
     if not _numbered_file(source, doc, "modern-diverse-workforce", problems):
         return None
-    rendered = markup.render(doc.body)
     meta = doc.meta
     return ProgressReport(meta["number"], source.stem, meta["title"], meta["summary"], meta["organisation"],
                           tuple(meta["areas"]), meta.get("plan"), meta.get("period"), tuple(meta.get("groups", [])),
@@ -192,6 +236,11 @@ class Links:
     actions: list[Action]
     studies: list[CaseStudy]
     progress: list[ProgressReport]
+
+    @cached_property
+    def group_slugs(self) -> frozenset[str]:
+        """The slugs of the equality groups."""
+        return frozenset(g.slug for g in self.groups)
 
     def at(self, record: Area | Group | Action | CaseStudy | ProgressReport, key: str) -> tuple[str, int]:
         """The file and line of a record's front-matter key."""
@@ -259,9 +308,10 @@ def _check_progress(links: Links) -> list[Problem]:
 
 
 def _check_groups(links: Links, record: CaseStudy | ProgressReport) -> list[Problem]:
-    known = sorted(g.slug for g in links.groups)
+    known = links.group_slugs
     return [Problem(*links.at(record, "groups"), f"unknown equality group '{group}' (known: "
-                    f"{', '.join(known) or 'none'}, see content/groups/)") for group in record.groups if group not in known]
+                    f"{', '.join(sorted(known)) or 'none'}, see content/groups/)")
+            for group in record.groups if group not in known]
 
 
 def _id_range(actions: list[Action]) -> str:

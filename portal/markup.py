@@ -1,14 +1,19 @@
 """Markdown to HTML, with raw HTML and unsafe link targets kept out of the published site."""
 from __future__ import annotations
 
+import hashlib
 import html as htmllib
+import os
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Iterable, Protocol
 
 import markdown
 from markdown.extensions import Extension
-from markdown.treeprocessors import Treeprocessor
+from markdown.treeprocessors import InlineProcessor, Treeprocessor
 
 from .problems import Problem
 
@@ -52,6 +57,22 @@ class _SafeLinks(Treeprocessor):
                     del element.attrib[attribute]
 
 
+INLINE_TRIGGER = re.compile(r"[`\\\[<&*_]|  \n")  # a character that can start some inline pattern
+
+
+class _QuickInline(InlineProcessor):
+    """Python-Markdown's inline processor, which skips text no inline pattern could match.
+
+    Every pattern Python-Markdown registers (code, escapes, links, images, autolinks, line breaks, entities,
+    emphasis) needs one of the INLINE_TRIGGER characters; plain text is returned as it is, as it would be after
+    trying each pattern in turn. tests/test_markdown.py checks the output is the same as without this class."""
+
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802, N803
+        if patternIndex == 0 and INLINE_TRIGGER.search(data) is None:
+            return data
+        return InlineProcessor._InlineProcessor__handleInline(self, data, patternIndex)  # type: ignore[attr-defined]
+
+
 class _Policy(Extension):
     """Content is Markdown only: raw HTML is shown as text, never passed through."""
 
@@ -59,12 +80,13 @@ class _Policy(Extension):
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
         md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
+        md.treeprocessors.register(_QuickInline(md), "inline", 20)
 
 
 def _markdown() -> markdown.Markdown:
     return markdown.Markdown(
         extensions=["tables", "sane_lists", "toc", _Policy()],
-        extension_configs={"toc": {"toc_depth": "2-3"}},
+        extension_configs={"toc": {"toc_depth": "2-3", "marker": ""}},
         output_format="html",
     )
 
@@ -78,6 +100,40 @@ def render(text: str) -> Rendered:
     html = _MD.convert(text)
     headings = tuple(_flatten(_MD.toc_tokens))  # type: ignore[attr-defined]
     return Rendered(html, headings)
+
+
+PARALLEL_FROM = 200  # below this many uncached bodies, starting worker processes costs more than it saves
+_SALT = hashlib.sha256(Path(__file__).read_bytes() + markdown.__version__.encode()).digest()
+
+
+def cache_key(text: str) -> bytes:
+    """What a rendering is cached under: a hash of the text, of this module and of Python-Markdown's version."""
+    return hashlib.sha256(_SALT + text.encode()).digest()
+
+
+class Cache(Protocol):
+    """Somewhere renderings are kept between builds (see portal/cache.py)."""
+
+    def lookup(self, texts: list[str]) -> dict[str, Rendered]: ...
+
+    def store(self, rendered: dict[str, Rendered]) -> None: ...
+
+
+def render_all(texts: Iterable[str], cache: Cache | None = None) -> dict[str, Rendered]:
+    """Render many Markdown bodies, each once: from the cache when it has them, the rest across all cores."""
+    wanted = sorted(set(texts))
+    found = cache.lookup(wanted) if cache else {}
+    missing = [t for t in wanted if t not in found]
+    workers = min(os.cpu_count() or 1, 8)
+    if len(missing) >= PARALLEL_FROM and workers > 1:
+        with get_context("fork").Pool(workers) as pool:
+            fresh = pool.map(render, missing, chunksize=max(1, len(missing) // (workers * 8)))
+    else:
+        fresh = [render(t) for t in missing]
+    found.update(zip(missing, fresh))
+    if cache:
+        cache.store(found)
+    return found
 
 
 def _flatten(tokens: list[dict]) -> list[Heading]:

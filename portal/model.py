@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import heapq
-from collections import Counter
 from dataclasses import dataclass, field
+from itertools import combinations
 from types import MappingProxyType
-from typing import Mapping
+from typing import Callable, Mapping
 
 from .markup import Heading
+
+SUBSETS_UP_TO = 3  # the related-studies index holds each study under every subset of up to this many actions
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,16 @@ class Page:
         return f"{self.slug}/"
 
 
+def _index(records: tuple[CaseStudy, ...], keys: list[str], keys_of: Callable[[CaseStudy], tuple[str, ...]]) -> Mapping:
+    """Each key's records, in the records' order, in one pass (a record listing a key twice appears once)."""
+    found: dict[str, list[CaseStudy]] = {key: [] for key in keys}
+    for record in records:
+        for key in dict.fromkeys(keys_of(record)):
+            if key in found:
+                found[key].append(record)
+    return _freeze(found)
+
+
 def _freeze(mapping: dict) -> Mapping:
     return MappingProxyType({key: tuple(value) for key, value in mapping.items()})
 
@@ -181,7 +193,7 @@ class Site:
     progress_by_group: Mapping[str, tuple[ProgressReport, ...]] = field(init=False, repr=False)
     linked_from: Mapping[str, tuple[str, ...]] = field(init=False, repr=False)
     _areas_of: Mapping[str, tuple[str, ...]] = field(init=False, repr=False)
-    _related: Mapping[str, tuple[CaseStudy, ...]] = field(init=False, repr=False)
+    _related: dict[str, tuple[CaseStudy, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         def put(name: str, value: object) -> None:
@@ -193,18 +205,15 @@ class Site:
         put("group_by_slug", MappingProxyType({g.slug: g for g in self.groups}))
         put("actions_by_area", _freeze({area.slug: [a for a in self.actions if a.area == area.slug]
                                         for area in self.areas}))
-        put("studies_by_action", _freeze({a.id: [s for s in self.casestudies if a.id in s.actions]
-                                          for a in self.actions}))
-        put("studies_by_area", _freeze({area.slug: [s for s in self.casestudies if area.slug in self.areas_of(s)]
-                                        for area in self.areas}))
-        put("studies_by_group", _freeze({g.slug: [s for s in self.casestudies if g.slug in s.groups]
-                                         for g in self.groups}))
+        put("studies_by_action", _index(self.casestudies, [a.id for a in self.actions], lambda s: s.actions))
+        put("studies_by_area", _index(self.casestudies, [a.slug for a in self.areas], self.areas_of))
+        put("studies_by_group", _index(self.casestudies, [g.slug for g in self.groups], lambda s: s.groups))
         put("progress_by_area", _freeze({a.slug: [p for p in self.progress if a.slug in p.areas] for a in self.areas}))
         put("progress_by_group", _freeze({g.slug: [p for p in self.progress if g.slug in p.groups]
                                           for g in self.groups}))
         put("linked_from", _freeze({a.id: [b.id for b in self.actions if a.id in b.links_to]
                                     for a in self.actions}))
-        put("_related", MappingProxyType(self._rank_related()))
+        put("_related", {})
 
     def _areas_in_order(self, study: CaseStudy) -> tuple[str, ...]:
         wanted = {self.action_by_id[a].area for a in study.actions if a in self.action_by_id}
@@ -218,21 +227,47 @@ class Site:
         """The actions in one area that a case study evidences, in order."""
         return tuple(a for a in self.actions_by_area[area] if a.id in study.actions)
 
-    def _rank_related(self, limit: int = 3) -> dict[str, tuple[CaseStudy, ...]]:
-        """For each case study, those sharing the most actions with it; ties go to the lower number."""
-        numbers = {a: [s.number for s in studies] for a, studies in self.studies_by_action.items()}
-        by_number = {s.number: s for s in self.casestudies}
-        ranked = {}
-        for study in self.casestudies:
-            shared = Counter(n for a in study.actions for n in numbers.get(a, ()))
-            shared.pop(study.number, None)
-            best = heapq.nsmallest(limit, shared.items(), key=lambda item: (-item[1], item[0]))
-            ranked[study.slug] = tuple(by_number[n] for n, _count in best)
-        return ranked
-
-    def related(self, study: CaseStudy) -> tuple[CaseStudy, ...]:
+    def related(self, study: CaseStudy, limit: int = 3) -> tuple[CaseStudy, ...]:
         """The case studies sharing the most actions with this one (at most three); ties go to the lower number."""
+        if study.slug not in self._related:
+            self._related[study.slug] = tuple(self._rank_related(study, limit))
         return self._related[study.slug]
+
+    def index_related(self) -> None:
+        """Build the index that makes `related` fast for every case study (worth it when rendering them all)."""
+        self.__dict__.setdefault("_by_action_set", self._subset_index())
+
+    def _rank_related(self, study: CaseStudy, limit: int) -> list[CaseStudy]:
+        """Score the studies sharing k of this one's actions, from k = all of them down, until `limit` are found.
+
+        Anything outside the candidates for k shares fewer than k actions, so it cannot outrank the `limit`-th
+        candidate: the answer is exact. Without the subset index, every study sharing an action is scored."""
+        mine = frozenset(study.actions)
+        index = self.__dict__.get("_by_action_set")
+        if index is None:
+            candidates = {other for a in mine for other in self.studies_by_action.get(a, ())}
+            return self._best(study, mine, candidates, limit)
+        for k in range(min(len(mine), SUBSETS_UP_TO), 0, -1):
+            candidates = {other for subset in combinations(sorted(mine), k) for other in index.get(subset, ())}
+            if len(candidates - {study}) >= limit or k == 1:
+                return self._best(study, mine, candidates, limit)
+        return []
+
+    @staticmethod
+    def _best(study: CaseStudy, mine: frozenset[str], candidates: set[CaseStudy], limit: int) -> list[CaseStudy]:
+        candidates.discard(study)
+        scored = ((-len(mine.intersection(other.actions)), other.number, other) for other in candidates)
+        return [other for _shared, _number, other in heapq.nsmallest(limit, scored, key=lambda t: t[:2])]
+
+    def _subset_index(self) -> dict[tuple[str, ...], list[CaseStudy]]:
+        """Every case study under each subset of up to SUBSETS_UP_TO of its actions."""
+        index: dict[tuple[str, ...], list[CaseStudy]] = {}
+        for study in self.casestudies:
+            mine = sorted(set(study.actions))
+            for k in range(1, min(len(mine), SUBSETS_UP_TO) + 1):
+                for subset in combinations(mine, k):
+                    index.setdefault(subset, []).append(study)
+        return index
 
     def organisations(self) -> tuple[str, ...]:
         """Every organisation whose evidence is published, in alphabetical order."""

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 from urllib.parse import urlsplit
 
 import jinja2
@@ -45,7 +47,7 @@ def environment(templates: Path) -> jinja2.Environment:
     """Jinja with autoescape and StrictUndefined: a typo in a template fails the build."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True)
+                             keep_trailing_newline=True, auto_reload=False)
     env.filters["plural"] = lambda n, one, many=None: one if n == 1 else (many or one + "s")
     env.filters["embed"] = markup.embed
     return env
@@ -65,22 +67,109 @@ def dev_assets() -> dict[str, bytes]:
     return {f"{ASSET_DIR}/dev.js": DEV_OVERLAY.read_bytes()}
 
 
-def render_site(env: jinja2.Environment, site: Site, static_files: dict[str, bytes], options: Options) -> dict[str, bytes]:
-    """Every output file of the site, as bytes keyed by site-relative path."""
-    specs = plan(site)
+PARALLEL_FROM = 300  # pages; below this, starting worker processes costs more than rendering in one
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """Everything a page needs besides its spec: the templates, the site, the options and the asset fingerprints."""
+
+    env: jinja2.Environment
+    site: Site
+    options: Options
+    fingerprints: dict[str, str]
+    datasets: tuple[opendata.Dataset, ...]
+
+    def page(self, spec: PageSpec) -> bytes:
+        """One page's HTML as bytes."""
+        return render_page(self, spec).encode()
+
+
+def renderer(env: jinja2.Environment, site: Site, static_files: dict[str, bytes], options: Options) -> Renderer:
+    """A renderer for one site, with every template compiled up front."""
+    for name in env.list_templates():
+        env.get_template(name)  # cached by the environment after the first time
     fingerprints = {path: hashlib.sha256(data).hexdigest()[:10] for path, data in static_files.items()}
+    return Renderer(env, site, options, fingerprints, opendata.datasets(site))
+
+
+def other_files(r: Renderer, specs: list[PageSpec], static_files: dict[str, bytes]) -> dict[str, bytes]:
+    """Every output of the site that is not a page: assets, data, feed, sitemap and robots.txt."""
     outputs = dict(static_files)
-    for spec in specs:
-        outputs[spec.path] = render_page(env, site, spec, options, fingerprints).encode()
-    outputs.update(opendata.files(site))
-    outputs["feed.xml"] = env.get_template("feed.xml").render(feed_context(site, options)).encode()
-    outputs["sitemap.xml"] = sitemap(specs, options).encode()
-    outputs["robots.txt"] = robots(options).encode()
-    clashes = duplicate_paths([s.path for s in specs] + list(static_files) + list(opendata.files(site))
-                              + ["sitemap.xml", "robots.txt", "feed.xml"])
+    outputs.update(opendata.files(r.site))
+    outputs["feed.xml"] = r.env.get_template("feed.xml").render(feed_context(r.site, r.options)).encode()
+    outputs["sitemap.xml"] = sitemap(specs, r.options).encode()
+    outputs["robots.txt"] = robots(r.options).encode()
+    clashes = duplicate_paths([s.path for s in specs] + list(outputs))
     if clashes:
         raise ValueError(f"two outputs claim the same path: {', '.join(clashes)}")
     return outputs
+
+
+def render_site(env: jinja2.Environment, site: Site, static_files: dict[str, bytes], options: Options) -> dict[str, bytes]:
+    """Every output file of the site, as bytes keyed by site-relative path (for small sites and tests)."""
+    r = renderer(env, site, static_files, options)
+    specs = plan(site)
+    outputs = other_files(r, specs, static_files)
+    outputs.update((spec.path, r.page(spec)) for spec in specs)
+    return outputs
+
+
+def write_site(env: jinja2.Environment, site: Site, static_files: dict[str, bytes], options: Options,
+               folder: Path | None) -> int:
+    """Render every file of the site into `folder` (or only render, for a check), pages across all cores.
+
+    Each page is written as soon as it is rendered, so memory holds one page per process, not the site."""
+    r = renderer(env, site, static_files, options)
+    site.index_related()  # before any worker is forked, so that it is built once
+    specs = plan(site)
+    for path, data in sorted(other_files(r, specs, static_files).items()):
+        _write(folder, path, data)
+    workers = min(os.cpu_count() or 1, 8)
+    if len(specs) < PARALLEL_FROM or workers == 1:
+        _render_into(r, specs, folder)
+        return len(specs)
+    global _JOB  # noqa: PLW0603 (handed to the forked workers, which inherit it instead of unpickling it)
+    shares = workers * 4
+    _JOB = (r, specs, folder, shares)
+    try:
+        with get_context("fork").Pool(workers) as pool:
+            for _count in pool.imap_unordered(_render_share, range(shares)):
+                pass
+    finally:
+        _JOB = None
+    return len(specs)
+
+
+_JOB: tuple[Renderer, list[PageSpec], Path | None, int] | None = None
+
+
+def _render_share(share: int) -> int:
+    """In a worker: render every page whose index is `share` modulo the number of shares (mixing big and small)."""
+    assert _JOB is not None
+    r, specs, folder, shares = _JOB
+    mine = specs[share::shares]
+    _render_into(r, mine, folder)
+    return len(mine)
+
+
+def _render_into(r: Renderer, specs: list[PageSpec], folder: Path | None) -> None:
+    for spec in specs:
+        _write(folder, spec.path, r.page(spec))
+
+
+def _write(folder: Path | None, path: str, data: bytes) -> None:
+    if folder is None:
+        return
+    target = folder / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+
+
+def pages(r: Renderer) -> Iterator[tuple[str, bytes]]:
+    """Each page's path and HTML, one at a time."""
+    for spec in plan(r.site):
+        yield spec.path, r.page(spec)
 
 
 def relative_root(spec: PageSpec, options: Options) -> str:
@@ -91,9 +180,9 @@ def relative_root(spec: PageSpec, options: Options) -> str:
     return "../" * depth
 
 
-def render_page(env: jinja2.Environment, site: Site, spec: PageSpec, options: Options,
-                fingerprints: dict[str, str]) -> str:
+def render_page(r: Renderer, spec: PageSpec) -> str:
     """One page's HTML."""
+    options = r.options
     root = relative_root(spec, options)
 
     def url(path: str) -> str:
@@ -101,16 +190,16 @@ def render_page(env: jinja2.Environment, site: Site, spec: PageSpec, options: Op
 
     def asset(name: str) -> str:
         key = f"{ASSET_DIR}/{name}"
-        return f"{url(key)}?v={fingerprints[key]}"
+        return f"{url(key)}?v={r.fingerprints[key]}"
 
     csp = DEV_CSP if options.dev else SEARCH_CSP if spec.template == "search.html" else PAGE_CSP
     canonical = options.absolute + spec.url if options.absolute and spec.path != "404.html" else None
     public = (options.absolute or options.base_path) + spec.url
-    context: dict[str, Any] = {"site": site, "spec": spec, "url": url, "asset": asset, "csp": csp,
+    context: dict[str, Any] = {"site": r.site, "spec": spec, "url": url, "asset": asset, "csp": csp,
                                "canonical": canonical, "public_url": public, "dev": options.dev,
-                               "datasets": opendata.datasets(site), "separator": opendata.LIST_SEPARATOR, "indexed": _indexed(spec),
-                               **spec.args}
-    return env.get_template(spec.template).render(context)
+                               "datasets": r.datasets, "separator": opendata.LIST_SEPARATOR,
+                               "indexed": _indexed(spec), **spec.args}
+    return r.env.get_template(spec.template).render(context)
 
 
 def _indexed(spec: PageSpec) -> bool:

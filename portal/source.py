@@ -1,6 +1,7 @@
 """The one place content is read from disk: each content file's bytes, with the path shown in messages."""
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,8 @@ class Source:
     @property
     def stem(self) -> str:
         """The file name without folder or `.md`."""
-        return Path(self.path).stem
+        name = self.path.rsplit("/", 1)[-1]
+        return name.rsplit(".", 1)[0] if "." in name[1:] else name
 
 
 @dataclass(frozen=True)
@@ -37,17 +39,45 @@ class Tree:
         return self.folders.get(folder, ())
 
 
-def read_tree(content_dir: Path) -> Tree:
-    """Read every file below `content_dir` that the portal uses."""
-    settings = content_dir / SETTINGS_FILE
+Known = dict[str, tuple[tuple[int, int], Source]]
+
+
+def read_tree(content_dir: Path, known: Known | None = None, changed: set[str] | None = None) -> Tree:
+    """Read every file below `content_dir` that the portal uses.
+
+    With `known` (what an earlier call read, updated in place), a file whose size and modification time are
+    unchanged is not read again: the dev server re-reads only what was edited. With `changed` as well (the paths
+    the operating system reported), the other known files are not even looked at."""
+    memo: Known = {} if known is None else known
+    seen: Known = {}
+    trusted = {path: entry for path, entry in memo.items() if path not in changed} if changed is not None else {}
     folders = {}
     for ctype in CONTENT_TYPES:
-        folder = content_dir / ctype.folder
-        paths = sorted(folder.glob("*.md")) if folder.is_dir() else []
-        folders[ctype.folder] = tuple(Source(_show(p), p.read_bytes()) for p in paths)
-    root = _show(content_dir)
-    return Tree(root, Source(_show(settings), settings.read_bytes()) if settings.is_file() else None, folders,
-                history_dates(content_dir))
+        folder = os.path.join(content_dir, ctype.folder)
+        names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".md") and e.is_file()) \
+            if os.path.isdir(folder) else []
+        folders[ctype.folder] = tuple(_read(os.path.join(folder, name), memo, seen, trusted) for name in names)
+    settings = os.path.join(content_dir, SETTINGS_FILE)
+    settings_source = _read(settings, memo, seen, trusted) if os.path.isfile(settings) else None
+    if known is not None:
+        known.clear()
+        known.update(seen)
+    return Tree(_show(content_dir), settings_source, folders, history_dates(content_dir))
+
+
+def _read(path: str, known: Known, seen: Known, trusted: Known) -> Source:
+    if path in trusted:
+        seen[path] = trusted[path]
+        return trusted[path][1]
+    info = os.stat(path)
+    stamp = (info.st_mtime_ns, info.st_size)
+    if path in known and known[path][0] == stamp:
+        seen[path] = known[path]
+        return known[path][1]
+    with open(path, "rb") as file:
+        source = Source(_show(Path(path)), file.read())
+    seen[path] = (stamp, source)
+    return source
 
 
 def history_dates(content_dir: Path) -> dict[str, str]:
