@@ -1,0 +1,155 @@
+"""What makes builds fast never changes what they produce: the quick Markdown pass, the related-studies index,
+parallel rendering, the Markdown cache, skipped builds and the dev server's pages rendered on request."""
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import markdown
+import pytest
+
+from portal import cli, load, markup, pipeline, render, serve, source
+from portal.model import CaseStudy, Site
+from portal.render import Options
+from tests.conftest import PROJECT
+from tests.sitefactory import casestudy, write_content
+
+TRICKY = [
+    "Plain words only, with no mark-up at all.",
+    "Some `code` and ``more `code` here``.",
+    "An escaped \\*star\\* and a backslash \\\\.",
+    "A [link](https://example.org) and a [reference][r].\n\n[r]: https://example.org/r",
+    "An ![image](pic.png) and ![another][p].\n\n[p]: pic.png",
+    "An autolink <https://example.org> and mail <someone@example.org>.",
+    "A line that breaks  \nhere.",
+    "Entities &amp; &copy; &#169; and a bare & ampersand.",
+    "*em* **strong** ***both*** _em_ __strong__ and snake_case_words.",
+    "2 * 3 * 4 and a lone _ underscore.",
+    "## A heading\n\n### A sub-heading with *emphasis*\n\nText.",
+    "| A | B |\n| --- | --- |\n| *1* | `2` |",
+    "1. one\n2. two\n\n- a\n- b  \n  c",
+    "Raw <b>HTML</b> is shown as text, & so is <script>alert(1)</script>.",
+]
+
+
+def _vanilla() -> markdown.Markdown:
+    """Python-Markdown as the portal configures it, without the quick inline pass."""
+
+    class Policy(markup._Policy):
+        def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
+            md.preprocessors.deregister("html_block")
+            md.inlinePatterns.deregister("html")
+            md.treeprocessors.register(markup._SafeLinks(md), "safe_links", 0)
+
+    return markdown.Markdown(extensions=["tables", "sane_lists", "toc", Policy()],
+                             extension_configs={"toc": {"toc_depth": "2-3", "marker": ""}}, output_format="html")
+
+
+def test_quick_inline_pass_gives_python_markdowns_output() -> None:
+    bodies = TRICKY + [p.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+                       for p in sorted((PROJECT / "content").rglob("*.md"))]
+    vanilla = _vanilla()
+    for body in bodies:
+        vanilla.reset()
+        assert markup.render(body).html == vanilla.convert(body), body[:60]
+
+
+def _brute_force(site: Site, study: CaseStudy) -> list[int]:
+    others = [o for o in site.casestudies if o is not study and set(o.actions) & set(study.actions)]
+    others.sort(key=lambda o: (-len(set(o.actions) & set(study.actions)), o.number))
+    return [o.number for o in others[:3]]
+
+
+def test_related_studies_are_exact_with_and_without_the_index(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    ids = ["2.1", "2.2", "2.3"]
+    changes = {f"casestudies/{n:03d}-study-{n}.md": casestudy(n, f"Study {n}", str(rng.sample(ids, rng.randint(1, 3))).replace("'", '"'))
+               for n in range(1, 121)}
+    changes |= {"casestudies/01-friends-of-parks.md": None, "casestudies/02-mystery-shopper.md": None}
+    site = load.load(source.read_tree(write_content(tmp_path, changes)))
+    expected = {s.number: _brute_force(site, s) for s in site.casestudies}
+    assert {s.number: [o.number for o in site.related(s)] for s in site.casestudies} == expected
+    indexed = load.load(source.read_tree(tmp_path / "content"))
+    indexed.index_related()
+    assert {s.number: [o.number for o in indexed.related(s)] for s in indexed.casestudies} == expected
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_parallel_and_cached_builds_are_byte_identical_to_a_plain_one(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    content = PROJECT / "content"
+    plain = tmp_path / "plain"
+    pipeline.build(pipeline.Paths(content, plain), Options(search=False))
+    monkeypatch.setattr(markup, "PARALLEL_FROM", 1)  # every core, even for 24 case studies
+    monkeypatch.setattr(render, "PARALLEL_FROM", 1)
+    cached = pipeline.Paths(content, tmp_path / "parallel", cache=tmp_path / "cache")
+    pipeline.build(cached, Options(search=False))
+    assert (tmp_path / "cache" / "markdown.marshal").is_file()
+    assert _tree(tmp_path / "parallel") == _tree(plain)
+    renders = []
+    monkeypatch.setattr(markup, "render", lambda text: renders.append(text) or pytest.fail("rendered again"))
+    pipeline.build(cached, Options(search=False))  # every body from the cache
+    assert not renders
+    assert _tree(tmp_path / "parallel") == _tree(plain)
+
+
+def test_a_build_with_nothing_changed_is_skipped_and_anything_changed_rebuilds(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copytree(PROJECT / "content", tmp_path / "content")
+    args = ["build", "--content", str(tmp_path / "content"), "--out", str(tmp_path / "site"), "--no-search"]
+
+    def build() -> str:
+        assert cli.main(args) == 0
+        return capsys.readouterr().out
+
+    assert build().startswith("Built 24 case studies")
+    assert (tmp_path / ".portal-cache").is_dir()
+    first = _tree(tmp_path / "site")
+    assert build().startswith("Nothing has changed since the last build")
+    (tmp_path / "site" / "index.html").write_text("tampered", encoding="utf-8")
+    assert build().startswith("Built 24 case studies")  # the output was touched: built again
+    assert _tree(tmp_path / "site") == first
+    study = tmp_path / "content" / "casestudies" / "24-friends-of-parks.md"
+    study.write_text(study.read_text(encoding="utf-8").replace("Friends of Parks", "Friends of the Parks", 1),
+                     encoding="utf-8")
+    assert build().startswith("Built 24 case studies")
+    assert "Friends of the Parks" in (tmp_path / "site" / "casestudies" / "24-friends-of-parks" / "index.html"
+                                      ).read_text(encoding="utf-8")
+    assert cli.main([*args, "--no-cache"]) == 0
+    assert capsys.readouterr().out.startswith("Built 24 case studies")
+
+
+def _served(dev: serve.DevSite, path: str) -> bytes:
+    response = dev.respond("/" + path)
+    assert response.status == 200, path
+    return response.body
+
+
+def test_dev_server_pages_after_edits_match_a_cold_build(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(PROJECT / "content", content)
+    dev = serve.DevSite(pipeline.Paths(content.resolve(), tmp_path / "unused", cache=tmp_path / "cache"))
+    assert dev.refresh()
+    studies = content.resolve() / "casestudies"
+    edited, removed = studies / "24-friends-of-parks.md", studies / "03-referral-unit-skiing-trip.md"
+    added = studies / "25-a-new-study.md"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("Friends of Parks", "Friends of the Parks", 1)
+                      .replace('"2.16"', '"2.27"'), encoding="utf-8")
+    removed_text = removed.read_text(encoding="utf-8")
+    removed.unlink()
+    added.write_text(casestudy(25, "A New Study", '["2.27", "2.5"]').replace("Test Council", "London Borough of Havering"),
+                     encoding="utf-8")
+    assert dev.refresh({str(edited), str(removed), str(added)})
+    cold = tmp_path / "cold"
+    pipeline.build(pipeline.Paths(content, cold), Options(search=False, dev=True))
+    expected = {path: data for path, data in _tree(cold).items()}
+    assert {path: _served(dev, path) for path in expected} == expected
+    assert dev.respond("/casestudies/03-referral-unit-skiing-trip/").status == 404
+    removed.write_text(removed_text.replace("number: 3", "number: three"), encoding="utf-8")
+    assert not dev.refresh({str(removed)})  # a broken file: the last good pages stay, the problem is shown
+    assert _served(dev, "casestudies/24-friends-of-parks/index.html") == expected["casestudies/24-friends-of-parks/index.html"]
+    assert b"`number` must be a whole number" in _served(dev, serve.ERRORS_FILE)
