@@ -160,18 +160,15 @@ def policy_problems(path: str, body: str, first_line: int) -> list[Problem]:
     return problems
 
 
-HEADING_TAG = re.compile(r"<(/?)h([1-6])\b")
-ID_ATTRIBUTE = re.compile(r'\b(id|href)="#?([^"]*)"')
-
-
 def embed(html: str, prefix: str, shift: int) -> str:
-    """Rendered Markdown placed inside another page: headings moved down `shift` levels, ids and fragment links prefixed."""
-    html = HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + shift, 6)}", html)
+    """Rendered Markdown placed inside another page: headings moved down `shift` levels, ids and fragment links prefixed.
 
-    def prefixed(match: re.Match[str]) -> str:
-        attribute, value = match.groups()
-        if attribute == "id":
-            return f'id="{prefix}-{value}"'
-        return match.group(0) if not match.group(0).startswith('href="#') else f'href="#{prefix}-{value}"'
-
-    return ID_ATTRIBUTE.sub(prefixed, html)
+    Plain replacements, not a parse: in what `render` produces, only headings open with `<h` and a digit, only
+    headings carry an id, and every link opens with `<a href=`."""
+    for level in range(6, 0, -1):  # deepest first, so that no heading moves twice
+        new = min(level + shift, 6)
+        if new != level:
+            html = html.replace(f"<h{level}", f"<h{new}").replace(f"</h{level}>", f"</h{new}>")
+    for level in range(1, 7):
+        html = html.replace(f'<h{level} id="', f'<h{level} id="{prefix}-')
+    return html.replace('<a href="#', f'<a href="#{prefix}-')

@@ -6,13 +6,14 @@ import os
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
 import jinja2
+from markupsafe import Markup
 
 from . import markup, opendata
-from .model import Site
+from .model import CaseStudy, Site
 from .pages import PageSpec, duplicate_paths, plan
 
 ASSET_DIR = "assets"
@@ -87,10 +88,33 @@ class Renderer:
 
 def renderer(env: jinja2.Environment, site: Site, static_files: dict[str, bytes], options: Options) -> Renderer:
     """A renderer for one site, with every template compiled up front."""
+    cards = env.globals.setdefault("card", Cards(env))
+    cards.reset(site)  # type: ignore[union-attr]
     for name in env.list_templates():
         env.get_template(name)  # cached by the environment after the first time
     fingerprints = {path: hashlib.sha256(data).hexdigest()[:10] for path, data in static_files.items()}
     return Renderer(env, site, options, fingerprints, opendata.datasets(site))
+
+
+class Cards:
+    """The `card` template function: a case study's card (the `study_card` macro), rendered once per page depth
+    and heading level. One per environment, since Jinja copies globals into its modules; reset for each site."""
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        self.env = env
+        self.site: Site | None = None
+        self.made: dict[tuple[str, str, int], Markup] = {}
+
+    def reset(self, site: Site) -> None:
+        """Forget every card: the site has changed."""
+        self.site, self.made = site, {}
+
+    def __call__(self, study: CaseStudy, url: Callable[[str], str], heading_level: int) -> Markup:
+        key = (study.slug, url(""), heading_level)
+        if key not in self.made:
+            macro = self.env.get_template("macros.html").module.study_card  # type: ignore[attr-defined]
+            self.made[key] = Markup(macro(study, self.site, url, heading_level))
+        return self.made[key]
 
 
 def other_files(r: Renderer, specs: list[PageSpec], static_files: dict[str, bytes]) -> dict[str, bytes]:
