@@ -50,22 +50,26 @@ def read_tree(content_dir: Path, known: Known | None = None, changed: set[str] |
     the operating system reported), the other known files are not even looked at."""
     memo: Known = {} if known is None else known
     seen: Known = {}
+    shown = _show(content_dir)
     trusted = {path: entry for path, entry in memo.items() if path not in changed} if changed is not None else {}
     folders = {}
     for ctype in CONTENT_TYPES:
         folder = os.path.join(content_dir, ctype.folder)
         names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".md") and e.is_file()) \
             if os.path.isdir(folder) else []
-        folders[ctype.folder] = tuple(_read(os.path.join(folder, name), memo, seen, trusted) for name in names)
+        folders[ctype.folder] = tuple(_read(os.path.join(folder, name), f"{shown}/{ctype.folder}/{name}", memo, seen,
+                                            trusted) for name in names)
     settings = os.path.join(content_dir, SETTINGS_FILE)
-    settings_source = _read(settings, memo, seen, trusted) if os.path.isfile(settings) else None
+    settings_source = _read(settings, f"{shown}/{SETTINGS_FILE}", memo, seen, trusted) \
+        if os.path.isfile(settings) else None
     if known is not None:
         known.clear()
         known.update(seen)
-    return Tree(_show(content_dir), settings_source, folders, history_dates(content_dir))
+    return Tree(shown, settings_source, folders, history_dates(content_dir))
 
 
-def _read(path: str, known: Known, seen: Known, trusted: Known) -> Source:
+def _read(path: str, shown: str, known: Known, seen: Known, trusted: Known) -> Source:
+    """A file's Source (`shown` is its path for messages), read again only if its size or time has changed."""
     if path in trusted:
         seen[path] = trusted[path]
         return trusted[path][1]
@@ -75,7 +79,7 @@ def _read(path: str, known: Known, seen: Known, trusted: Known) -> Source:
         seen[path] = known[path]
         return known[path][1]
     with open(path, "rb") as file:
-        source = Source(_show(Path(path)), file.read())
+        source = Source(shown, file.read())
     seen[path] = (stamp, source)
     return source
 
