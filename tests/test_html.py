@@ -1,6 +1,7 @@
-"""Every built page is valid HTML by html-validate's standard preset (the config is .htmlvalidate.json)."""
+"""Every built page is valid HTML by html-validate's standard preset (config: .htmlvalidate.json), with a title and a description."""
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -19,3 +20,11 @@ def test_every_page_is_valid_html(built: tuple[Path, Site]) -> None:
                            "--formatter", "text", "--max-warnings", "0", str(out)],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_page_has_a_title_and_a_description(built: tuple[Path, Site]) -> None:
+    out, _site = built
+    for page in out.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert re.search(r"<title>[^<]{10,}</title>", html), page
+        assert re.search(r'<meta name="description" content="[^"]{20,}">', html), f"{page}: no description for search engines"
