@@ -1,4 +1,4 @@
-"""Every built page is valid HTML by html-validate's standard preset (config: .htmlvalidate.json), with a title and a description."""
+"""Every built page is valid HTML by html-validate's standard preset (.htmlvalidate.json), with a title and a description."""
 from __future__ import annotations
 
 import re
