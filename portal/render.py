@@ -18,9 +18,12 @@ from .pages import PageSpec, duplicate_paths, plan
 
 ASSET_DIR = "assets"
 DEV_OVERLAY = Path(__file__).with_name("dev_overlay.js")
-PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'"
-SEARCH_CSP = PAGE_CSP + "; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'"
-DEV_CSP = PAGE_CSP + "; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self' ws: http:"
+# No page runs a script (default-src 'none'); connect-src 'self' lets tools that fetch in the page's context, such
+# as Lighthouse reading robots.txt, do so. Search adds its own script, Pagefind's WebAssembly and its web worker.
+PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'"
+SEARCH_CSP = PAGE_CSP + "; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'"
+DEV_CSP = (PAGE_CSP.replace("connect-src 'self'", "connect-src 'self' ws: http:")
+           + "; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; worker-src 'self'")
 
 
 @dataclass(frozen=True)
@@ -247,9 +250,9 @@ def sitemap(specs: list[PageSpec], options: Options) -> str:
 
 
 def robots(options: Options) -> str:
-    """robots.txt allowing everything and naming the sitemap."""
-    base = options.absolute or options.base_path
-    return f"User-agent: *\nAllow: /\nSitemap: {base}sitemap.xml\n"
+    """robots.txt allowing everything and naming the sitemap, which robots.txt can only do by its full URL."""
+    sitemap_line = f"Sitemap: {options.absolute}sitemap.xml\n" if options.absolute else ""
+    return "User-agent: *\nAllow: /\n" + sitemap_line
 
 
 def _xml(text: str) -> str:

@@ -54,3 +54,8 @@ def section(html: str, heading: str) -> str:
     rest = html[start.end():]
     end = re.search(r"<h2", rest)
     return rest[: end.start()] if end else rest
+
+
+def page_paths(out: Path) -> list[str]:
+    """Every HTML page of a built site as a URL path relative to its root: '' for the home page, 'areas/' for areas/index.html."""
+    return sorted(p.relative_to(out).as_posix().removesuffix("index.html") for p in out.rglob("*.html"))

@@ -1,20 +1,15 @@
-"""In headless Chromium: search finds and filters, and axe-core finds no WCAG 2.2 A or AA violation."""
+"""In headless Chromium: search finds and filters, and works under a sub-path; only search runs a script."""
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from portal import pipeline
 from portal.model import Site
 from portal.render import Options
 from tests.conftest import PROJECT, serve_folder
-
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}
-
 
 def search(page: Page, url: str, query: str) -> list[str]:
     """Type a query on the search page and return the result titles once they are announced."""
@@ -72,17 +67,7 @@ def test_search_works_under_a_sub_path(page: Page, tmp_path: Path) -> None:
         server.shutdown()
 
 
-PAGES = ["", "casestudies/", "casestudies/17-peer-communicators/", "areas/responsive-services/", "actions/2-13/",
-         "actions/2-26/", "evidence-map/", "search/", "search/?q=disability", "accessibility/", "groups/age/"]
-
-
-@pytest.mark.parametrize("path", PAGES)
-def test_no_wcag_violations(page: Page, site_url: str, path: str) -> None:
-    page.goto(site_url + path)
-    if path.startswith("search/?"):
-        expect(page.locator("#search-status")).to_contain_text("results")
-    results = Axe().run(page, options=WCAG)
-    assert results.violations_count == 0, results.generate_report()
+# axe-core and reflow on every page are tested in test_accessibility.py.
 
 
 def test_no_script_but_on_search(page: Page, site_url: str) -> None:
@@ -95,24 +80,3 @@ def test_no_script_but_on_search(page: Page, site_url: str) -> None:
     expect(page.locator("#search-status")).to_contain_text("results")
     assert any(url.endswith("pagefind.js") for url in scripts)
 
-
-def test_no_page_scrolls_sideways_at_320px(page: Page, site_url: str, built: tuple[Path, Site]) -> None:
-    out, _site = built
-    page.set_viewport_size({"width": 320, "height": 640})
-    wide = []
-    for html in sorted(out.rglob("*.html")):
-        path = html.relative_to(out).as_posix().removesuffix("index.html")
-        page.goto(site_url + path)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        if width > 320:
-            wide.append(f"{path or '/'} is {width}px wide")
-    assert wide == []
-    page.goto(site_url + "evidence-map/")
-    region = page.get_by_role("region", name="Actions (rows) against case studies (columns)")
-    assert region.evaluate("e => e.scrollWidth > e.clientWidth")
-    page.keyboard.press("Tab")
-    for _ in range(40):
-        if page.evaluate("document.activeElement.getAttribute('role')") == "region":
-            break
-        page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.getAttribute('role')") == "region"
