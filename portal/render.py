@@ -150,10 +150,9 @@ def write_site(env: jinja2.Environment, site: Site, static_files: dict[str, byte
     r = renderer(env, site, static_files, options)
     site.index_related()  # before any worker is forked, so that it is built once
     specs = plan(site)
-    for path, data in sorted(other_files(r, specs, static_files).items()):
-        _write(folder, path, data)
     workers = min(os.cpu_count() or 1, 8)
     if len(specs) < PARALLEL_FROM or workers == 1:
+        _write_all(folder, other_files(r, specs, static_files))
         _render_into(r, specs, folder)
         return len(specs)
     global _JOB  # noqa: PLW0603 (handed to the forked workers, which inherit it instead of unpickling it)
@@ -161,11 +160,18 @@ def write_site(env: jinja2.Environment, site: Site, static_files: dict[str, byte
     _JOB = (r, specs, folder, shares)
     try:
         with get_context("fork").Pool(workers) as pool:
-            for _count in pool.imap_unordered(_render_share, range(shares)):
+            rendering = pool.imap_unordered(_render_share, range(shares))
+            _write_all(folder, other_files(r, specs, static_files))  # while the workers render the pages
+            for _count in rendering:
                 pass
     finally:
         _JOB = None
     return len(specs)
+
+
+def _write_all(folder: Path | None, files: dict[str, bytes]) -> None:
+    for path, data in sorted(files.items()):
+        _write(folder, path, data)
 
 
 _JOB: tuple[Renderer, list[PageSpec], Path | None, int] | None = None
