@@ -26,6 +26,12 @@ class PageSpec:
         """Site-relative URL: the path without its index.html."""
         return self.path.removesuffix("index.html")
 
+    @property
+    def indexed(self) -> bool:
+        """Whether search indexes the page: not search itself, the 404 page or the evidence packs (which repeat
+        what the case studies say)."""
+        return self.template not in ("search.html", "404.html", "pack.html")
+
 
 HOME = ("Home", "")
 STUDIES = ("Case studies", "casestudies/")

@@ -65,7 +65,7 @@ def build(paths: Paths, options: render.Options, tree: source.Tree | None = None
     with output.staging(paths.out) as stage:
         render.write_site(render.environment(paths.templates), site, static, options, stage)
         if options.search:
-            search.index(stage)
+            search.index(stage, search.glob_for([spec.path for spec in pages.plan(site) if spec.indexed]))
     return site
 
 

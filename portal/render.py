@@ -231,12 +231,8 @@ def render_page(r: Renderer, spec: PageSpec) -> str:
     context: dict[str, Any] = {"site": r.site, "spec": spec, "url": url, "asset": asset, "csp": csp,
                                "canonical": canonical, "public_url": public, "dev": options.dev,
                                "datasets": r.datasets, "separator": opendata.LIST_SEPARATOR,
-                               "indexed": _indexed(spec), **spec.args}
+                               "indexed": spec.indexed, **spec.args}
     return r.env.get_template(spec.template).render(context)
-
-
-def _indexed(spec: PageSpec) -> bool:
-    return spec.template not in ("search.html", "404.html", "pack.html")
 
 
 def feed_context(site: Site, options: Options) -> dict[str, Any]:

@@ -22,9 +22,18 @@ class SearchIndexError(RuntimeError):
     """Pagefind failed; the message holds what it printed."""
 
 
-def index(site_dir: Path) -> None:
-    """Run Pagefind over `site_dir`, writing a deterministic `site_dir/pagefind/`."""
-    command = [sys.executable, "-m", "pagefind_bin", "--site", str(site_dir), "--output-subdir", "pagefind", "--quiet"]
+def glob_for(pages: list[str]) -> str:
+    """A Pagefind glob naming the folders of the pages to index, so that it never reads the others (the evidence
+    packs: each holds every case study of an area, and reading them costs more time and memory than all the rest)."""
+    shapes = {"/".join([parts[0], *["*"] * (len(parts) - 2), parts[-1]]) if len(parts) > 2 else path
+              for path in pages for parts in [path.split("/")]}
+    return "{" + ",".join(sorted(shapes)) + "}"
+
+
+def index(site_dir: Path, glob: str = "**/*.html") -> None:
+    """Run Pagefind over the pages of `site_dir` that match `glob`, writing a deterministic `site_dir/pagefind/`."""
+    command = [sys.executable, "-m", "pagefind_bin", "--site", str(site_dir), "--glob", glob,
+               "--output-subdir", "pagefind", "--quiet"]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SearchIndexError(f"Pagefind failed:\n{result.stdout}{result.stderr}")

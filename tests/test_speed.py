@@ -9,7 +9,7 @@ from pathlib import Path
 import markdown
 import pytest
 
-from portal import cli, load, markup, pipeline, render, serve, source
+from portal import cli, load, markup, pages, pipeline, render, search, serve, source
 from portal.model import CaseStudy, Site
 from portal.render import Options
 from tests.conftest import PROJECT
@@ -153,3 +153,13 @@ def test_dev_server_pages_after_edits_match_a_cold_build(tmp_path: Path) -> None
     assert not dev.refresh({str(removed)})  # a broken file: the last good pages stay, the problem is shown
     assert _served(dev, "casestudies/24-friends-of-parks/index.html") == expected["casestudies/24-friends-of-parks/index.html"]
     assert b"`number` must be a whole number" in _served(dev, serve.ERRORS_FILE)
+
+
+def test_search_reads_only_the_indexed_pages(built: tuple[Path, Site]) -> None:
+    out, site = built
+    glob = search.glob_for([spec.path for spec in pages.plan(site) if spec.indexed])
+    assert "casestudies/*/index.html" in glob and "pack" not in glob and "404" not in glob
+    indexed = (out / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8")
+    assert '"page_count":' in indexed
+    pages_indexed = int(indexed.split('"page_count":')[1].split("}")[0].split(",")[0])
+    assert pages_indexed == sum(1 for spec in pages.plan(site) if spec.indexed)
