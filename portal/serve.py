@@ -11,6 +11,7 @@ import json
 import mimetypes
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -154,26 +155,46 @@ def _file(folder: Path, path: str) -> Response:
 
 
 class SearchIndexer:
-    """Builds the search index in a child process at lower priority, one build at a time, again if asked while
-    one runs. Until the first finishes, search finds nothing; the page itself works."""
+    """Builds the search index in a child process that runs only when the machine is otherwise idle, once the
+    files have been quiet for QUIET_S seconds; a change while it runs stops it and starts it again later. Until
+    the first index is written search finds nothing; every page works."""
+
+    QUIET_S = 1.0
 
     def __init__(self, paths: pipeline.Paths, folder: Path) -> None:
         self.command = [sys.executable, str(pipeline.PROJECT / "build.py"), "build", "--content",
                         str(paths.content.resolve()), "--out", str(folder)]
         self.folder = folder
+        self._asked = time.monotonic()
         self._wanted = threading.Event()
+        self._wanted.set()
         threading.Thread(target=self._loop, daemon=True).start()
 
     def request(self) -> None:
-        """Ask for a fresh index."""
+        """Ask for a fresh index: the files have changed."""
+        self._asked = time.monotonic()
         self._wanted.set()
 
     def _loop(self) -> None:
         while True:
             self._wanted.wait()
+            while time.monotonic() - self._asked < self.QUIET_S:
+                time.sleep(0.1)
             self._wanted.clear()
-            subprocess.run(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
-                           preexec_fn=lambda: os.nice(10))
+            child = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     preexec_fn=_idle_priority, start_new_session=True)
+            while child.poll() is None:
+                if self._wanted.wait(0.1):  # changed again: this index would be out of date before it is done
+                    os.killpg(child.pid, signal.SIGTERM)
+                    child.wait()
+
+
+def _idle_priority() -> None:
+    """In the child: take the CPU only when nothing else wants it, so the page being edited reloads at full speed."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        os.nice(19)
 
 
 class DevHandler(web.RequestHandler):
@@ -190,7 +211,9 @@ class DevHandler(web.RequestHandler):
             response = Response(500, "text/plain; charset=utf-8", f"template error: {error}".encode())
         self.set_status(response.status)
         self.set_header("Content-Type", response.content_type)
-        self.set_header("Cache-Control", "no-store")
+        versioned = path.startswith(f"{render.ASSET_DIR}/") and self.get_query_argument("v", None) is not None
+        # An asset's address names its content (?v=hash), so the browser may keep it; everything else is fresh.
+        self.set_header("Cache-Control", "max-age=31536000, immutable" if versioned else "no-store")
         if response.location:
             self.set_header("Location", response.location)
         self.finish(response.body)
