@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import jinja2
@@ -133,15 +133,6 @@ def other_files(r: Renderer, specs: list[PageSpec], static_files: dict[str, byte
     return outputs
 
 
-def render_site(env: jinja2.Environment, site: Site, static_files: dict[str, bytes], options: Options) -> dict[str, bytes]:
-    """Every output file of the site, as bytes keyed by site-relative path (for small sites and tests)."""
-    r = renderer(env, site, static_files, options)
-    specs = plan(site)
-    outputs = other_files(r, specs, static_files)
-    outputs.update((spec.path, r.page(spec)) for spec in specs)
-    return outputs
-
-
 def write_site(env: jinja2.Environment, site: Site, static_files: dict[str, bytes], options: Options,
                folder: Path | None) -> int:
     """Render every file of the site into `folder` (or only render, for a check), pages across all cores.
@@ -197,12 +188,6 @@ def _write(folder: Path | None, path: str, data: bytes) -> None:
     target = folder / path
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
-
-
-def pages(r: Renderer) -> Iterator[tuple[str, bytes]]:
-    """Each page's path and HTML, one at a time."""
-    for spec in plan(r.site):
-        yield spec.path, r.page(spec)
 
 
 def relative_root(spec: PageSpec, options: Options) -> str:

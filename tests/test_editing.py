@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime
-import json
 import os
 from pathlib import Path
 
@@ -10,10 +9,10 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from portal import frontmatter, jsonschema, load, schema, source
+from portal import jsonschema, load, schema, source
 from portal.cli import main
 from tests.conftest import PROJECT
-from tests.sitefactory import action, casestudy, write_content
+from tests.sitefactory import casestudy, write_content
 
 CS = "content/casestudies/01-friends-of-parks.md"
 
@@ -55,7 +54,7 @@ def real_site():  # noqa: ANN201 (the model type)
 
 def test_committed_schemas_are_current() -> None:
     for name, text in jsonschema.files(real_site()).items():
-        assert (PROJECT / "schemas" / name).read_text(encoding="utf-8") == text, f"run `python build.py schemas`"
+        assert (PROJECT / "schemas" / name).read_text(encoding="utf-8") == text, "run `python build.py schemas`"
 
 
 GOOD = casestudy(1, extra='groups: ["age"]\nupdated: 2011-05-04\n')

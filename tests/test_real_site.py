@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-import pytest
 import yaml
 
 from portal.model import Site
