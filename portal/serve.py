@@ -7,6 +7,7 @@ before; the page that is open is then rendered on request, so an edit costs the 
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import mimetypes
 import os
@@ -35,6 +36,7 @@ from .pages import PageSpec, plan
 from .problems import ContentError
 
 ERRORS_FILE = "_dev/errors.json"
+PR_SET_PDEATHSIG = 1  # Linux prctl: the signal a child gets when its parent dies
 SETTLE_MS = 30  # a batch of changes ends after this long without another
 OPTIONS = render.Options(search=True, dev=True)
 BINARY = "application/octet-stream"
@@ -168,7 +170,17 @@ class SearchIndexer:
         self._asked = time.monotonic()
         self._wanted = threading.Event()
         self._wanted.set()
+        self._child: subprocess.Popen | None = None
+        self._stopped = False
         threading.Thread(target=self._loop, daemon=True).start()
+
+    def stop(self) -> None:
+        """Stop indexing, and the child with everything it started, for good."""
+        self._stopped = True
+        child = self._child
+        if child is not None and child.poll() is None:
+            os.killpg(child.pid, signal.SIGTERM)
+            child.wait()
 
     def request(self) -> None:
         """Ask for a fresh index: the files have changed."""
@@ -181,8 +193,11 @@ class SearchIndexer:
             while time.monotonic() - self._asked < self.QUIET_S:
                 time.sleep(0.1)
             self._wanted.clear()
-            child = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     preexec_fn=_idle_priority, start_new_session=True)
+            if self._stopped:
+                return
+            child = self._child = subprocess.Popen(self.command, stdout=subprocess.DEVNULL,
+                                                   stderr=subprocess.DEVNULL, preexec_fn=_idle_priority,
+                                                   start_new_session=True)
             while child.poll() is None:
                 if self._wanted.wait(0.1):  # changed again: this index would be out of date before it is done
                     os.killpg(child.pid, signal.SIGTERM)
@@ -190,7 +205,12 @@ class SearchIndexer:
 
 
 def _idle_priority() -> None:
-    """In the child: take the CPU only when nothing else wants it, so the page being edited reloads at full speed."""
+    """In the child: take the CPU only when nothing else wants it, so the page being edited reloads at full speed;
+    and end if the dev server ends without stopping it (killed outright)."""
+    try:
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (AttributeError, OSError):
+        pass
     try:
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     except (AttributeError, OSError):
@@ -303,6 +323,10 @@ def dev_rebuild(dev: DevSite, search: SearchIndexer) -> Callable[[set[str] | Non
     return rebuild
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(paths: pipeline.Paths, port: int) -> int:
     """Serve the site from memory on 127.0.0.1:port, updating it on every change, until interrupted."""
     paths = pipeline.Paths(paths.content.resolve(), paths.out, paths.templates.resolve(), paths.static.resolve(),
@@ -315,8 +339,10 @@ def serve(paths: pipeline.Paths, port: int) -> int:
     LiveReloadHandler.DEFAULT_RELOAD_TIME = 0  # reload on every rebuild, however soon after the last
     server = DevServer(dev, scratch / "search", BatchWatcher([paths.content, paths.templates, paths.static], rebuild))
     print(f"Serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)", flush=True)
+    signal.signal(signal.SIGTERM, _interrupt)  # a polite stop ends like Ctrl+C: the clean-up below runs
     try:
         server.serve(host="127.0.0.1", port=port, open_url_delay=None)
     finally:
+        search.stop()
         shutil.rmtree(scratch, ignore_errors=True)
     return 0

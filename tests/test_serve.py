@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,3 +93,43 @@ def test_many_files_changed_together_rebuild_once(dev_server: tuple[str, Path]) 
         time.sleep(0.1)
     time.sleep(1.5)  # long enough for any second rebuild to show
     assert rebuilds(log) == 2, log.read_text(encoding="utf-8")
+
+
+def _builds_of(content: Path) -> list[str]:
+    """Command lines of running processes that build this content folder."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"build" in args and str(content).encode() in args:
+            found.append(" ".join(a.decode(errors="replace") for a in args))
+    return found
+
+
+def test_search_is_indexed_in_the_background_and_stopped_with_the_server(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(PROJECT / "content", content)
+    port = free_port()
+    process = subprocess.Popen([sys.executable, str(PROJECT / "build.py"), "serve", "--content", str(content),
+                                "--port", str(port)], cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, status = time.monotonic() + 60, 0
+        while time.monotonic() < deadline and status != 200:
+            time.sleep(0.2)
+            try:
+                status = urllib.request.urlopen(f"http://127.0.0.1:{port}/pagefind/pagefind.js", timeout=2).status
+            except OSError:
+                status = 0
+        assert status == 200, "the dev server never served a search index"
+        (content / STUDY).write_text((content / STUDY).read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not _builds_of(content.resolve()):
+            time.sleep(0.1)
+        assert _builds_of(content.resolve()), "no background index started after the change"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    time.sleep(0.5)
+    assert _builds_of(content.resolve()) == []
