@@ -113,7 +113,7 @@ def inputs_digest(tree: Tree, folders: list[Path], options: object) -> str:
     sources += [source for folder in sorted(tree.folders) for source in tree.folders[folder]]
     for source in sources:
         digest.update(b"\0%s\0%d\0" % (source.path.encode(), len(source.data)) + source.data)
-    digest.update(json.dumps(tree.dates, sort_keys=True).encode())
+    digest.update(json.dumps([tree.dates, tree.unread], sort_keys=True).encode())
     for folder in [*folders, CODE]:
         for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             data = path.read_bytes()

@@ -11,7 +11,7 @@ from . import frontmatter, markup, schema
 from .frontmatter import Document
 from .model import Action, Area, CaseStudy, Group, Page, ProgressReport, Settings, Site
 from .problems import ContentError, Problem
-from .source import Source, Tree
+from .source import Source, Tree, stem
 
 T = TypeVar("T")
 CASE_STUDY_FILE = re.compile(r"^(\d+)-([a-z0-9]+(?:-[a-z0-9]+)*)$")
@@ -68,6 +68,9 @@ def load(tree: Tree, markdown: Markdown = markup.render_all, memo: Memo | None =
     studies = records(schema.CASE_STUDY, _casestudy)
     pages = records(schema.PAGE, _page)
     progress = records(schema.PROGRESS, _progress)
+    for path in tree.unread:
+        problems.append(Problem(path, 1, f"this file is not read, because only names ending in `.md` are: rename it "
+                                f"to `{stem(path)}.md` (or move it out of the content folder)"))
     for folder in REQUIRED_FOLDERS:
         if not tree.files(folder):
             problems.append(Problem(f"{tree.root}/{folder}", 0, f"there are no files in {folder}/: "

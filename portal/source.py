@@ -21,8 +21,13 @@ class Source:
     @property
     def stem(self) -> str:
         """The file name without folder or `.md`."""
-        name = self.path.rsplit("/", 1)[-1]
-        return name.rsplit(".", 1)[0] if "." in name[1:] else name
+        return stem(self.path)
+
+
+def stem(path: str) -> str:
+    """A shown path's file name without its folder and extension."""
+    name = path.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[0] if "." in name[1:] else name
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,7 @@ class Tree:
     settings: Source | None
     folders: dict[str, tuple[Source, ...]]
     dates: dict[str, str] = field(default_factory=dict)
+    unread: tuple[str, ...] = ()  # files in the content folders that are not read: their names do not end in .md
 
     def files(self, folder: str) -> tuple[Source, ...]:
         """The Markdown files of one folder (`casestudies`, `actions`, …)."""
@@ -51,12 +57,15 @@ def read_tree(content_dir: Path, known: Known | None = None, changed: set[str] |
     memo: Known = {} if known is None else known
     seen: Known = {}
     shown = _show(content_dir)
+    unread: list[str] = []
     trusted = {path: entry for path, entry in memo.items() if path not in changed} if changed is not None else {}
     folders = {}
     for ctype in CONTENT_TYPES:
         folder = os.path.join(content_dir, ctype.folder)
-        names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".md") and e.is_file()) \
+        files = sorted(e.name for e in os.scandir(folder) if e.is_file() and not e.name.startswith(".")) \
             if os.path.isdir(folder) else []
+        names = [name for name in files if name.endswith(".md")]
+        unread += [f"{shown}/{ctype.folder}/{name}" for name in files if not name.endswith(".md")]
         folders[ctype.folder] = tuple(_read(os.path.join(folder, name), f"{shown}/{ctype.folder}/{name}", memo, seen,
                                             trusted) for name in names)
     settings = os.path.join(content_dir, SETTINGS_FILE)
@@ -65,7 +74,7 @@ def read_tree(content_dir: Path, known: Known | None = None, changed: set[str] |
     if known is not None:
         known.clear()
         known.update(seen)
-    return Tree(shown, settings_source, folders, history_dates(content_dir))
+    return Tree(shown, settings_source, folders, history_dates(content_dir), tuple(unread))
 
 
 def _read(path: str, shown: str, known: Known, seen: Known, trusted: Known) -> Source:

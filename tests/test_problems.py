@@ -54,6 +54,10 @@ CASES = {
     "unknown action": (
         {"casestudies/01-friends-of-parks.md": casestudy(1, actions='["2.1", "2.33"]')},
         f"{CS}:6: unknown action '2.33' (known: 2.1 to 2.3, see content/actions/)"),
+    "file name without .md": (
+        {"casestudies/03-new-study": casestudy(3, "New Study")},
+        "content/casestudies/03-new-study:1: this file is not read, because only names ending in `.md` are: rename "
+        "it to `03-new-study.md` (or move it out of the content folder)"),
     "misspelt field": (
         {"casestudies/01-friends-of-parks.md": casestudy(1, extra='acitons: ["2.1"]\n')},
         f"{CS}:7: unknown field `acitons`: did you mean `actions`? the fields of a case study are title, number, "
