@@ -1,6 +1,6 @@
 // Dev server only (never in a published build): shows content errors from the last failed rebuild over the page.
 fetch("/_dev/errors.json", { cache: "no-store" }).then((response) => {
-  if (!response.ok) return;
+  if (response.status !== 200) return; // 204: the last change built cleanly
   return response.json().then(({ problems }) => {
     const box = document.createElement("div");
     box.id = "dev-errors";

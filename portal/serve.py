@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import logging
 import mimetypes
 import os
 import shutil
@@ -120,7 +121,7 @@ class DevSite:
         path = unquote(url_path).lstrip("/")
         if path == ERRORS_FILE:
             if not self.problems:
-                return Response(404, "text/plain; charset=utf-8", b"no problems")
+                return Response(204, "text/plain; charset=utf-8", b"")
             return Response(200, "application/json", json.dumps({"problems": self.problems}, indent=1).encode())
         snap = self.snapshot
         if snap is None:
@@ -339,6 +340,7 @@ def serve(paths: pipeline.Paths, port: int) -> int:
     LiveReloadHandler.DEFAULT_RELOAD_TIME = 0  # reload on every rebuild, however soon after the last
     server = DevServer(dev, scratch / "search", BatchWatcher([paths.content, paths.templates, paths.static], rebuild))
     print(f"Serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)", flush=True)
+    logging.getLogger("tornado.access").setLevel(logging.WARNING)  # log only what went wrong: a missing page
     signal.signal(signal.SIGTERM, _interrupt)  # a polite stop ends like Ctrl+C: the clean-up below runs
     try:
         server.serve(host="127.0.0.1", port=port, open_url_delay=None)
