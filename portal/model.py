@@ -110,6 +110,10 @@ class CaseStudy:
     headings: tuple[Heading, ...]
     source: str
 
+    def shared_with(self, other: CaseStudy) -> int:
+        """How many actions this case study and another both evidence."""
+        return len(set(self.actions).intersection(other.actions))
+
     @property
     def url(self) -> str:
         """Site-relative URL of the case study's page."""
