@@ -1,4 +1,5 @@
-"""The one place the site is written: into a fresh folder beside the target, swapped in only when complete."""
+"""The one place the site is written: file by file into a fresh folder beside the target (by the render stage,
+as pages are made), swapped in only when complete."""
 from __future__ import annotations
 
 import shutil
@@ -8,12 +9,14 @@ from pathlib import Path
 from typing import Iterator
 
 
-def write_tree(folder: Path, files: dict[str, bytes]) -> None:
-    """Write each file, creating folders as needed, in sorted order."""
-    for relative in sorted(files):
-        target = folder / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(files[relative])
+def write_file(folder: Path | None, relative: str, data: bytes) -> None:
+    """Write one file of the site into the staging folder, creating folders as needed; None writes nothing (a
+    check renders every page without keeping any)."""
+    if folder is None:
+        return
+    target = folder / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
 
 
 @contextmanager

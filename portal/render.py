@@ -1,4 +1,5 @@
-"""Render the planned pages and the machine-readable files: data in, bytes out, nothing written."""
+"""Render the planned pages and the machine-readable files, across all cores, handing each to output.write_file
+as soon as it is made."""
 from __future__ import annotations
 
 import hashlib
@@ -12,7 +13,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
-from . import markup, opendata
+from . import markup, opendata, output
 from .model import CaseStudy, Site
 from .pages import PageSpec, duplicate_paths, plan
 
@@ -162,7 +163,7 @@ def write_site(env: jinja2.Environment, site: Site, static_files: dict[str, byte
 
 def _write_all(folder: Path | None, files: dict[str, bytes]) -> None:
     for path, data in sorted(files.items()):
-        _write(folder, path, data)
+        output.write_file(folder, path, data)
 
 
 _JOB: tuple[Renderer, list[PageSpec], Path | None, int] | None = None
@@ -179,15 +180,7 @@ def _render_share(share: int) -> int:
 
 def _render_into(r: Renderer, specs: list[PageSpec], folder: Path | None) -> None:
     for spec in specs:
-        _write(folder, spec.path, r.page(spec))
-
-
-def _write(folder: Path | None, path: str, data: bytes) -> None:
-    if folder is None:
-        return
-    target = folder / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+        output.write_file(folder, spec.path, r.page(spec))
 
 
 def relative_root(spec: PageSpec, options: Options) -> str:
