@@ -84,7 +84,7 @@ class DevSite:
 
     def _environment(self) -> jinja2.Environment:
         """The template environment, made afresh (and every template compiled again) only when a template changes."""
-        stamp = snapshot([self.paths.templates])
+        stamp = file_stamps([self.paths.templates])
         if self._templates is None or self._templates[0] != stamp:
             self._templates = (stamp, render.environment(self.paths.templates))
         return self._templates[1]
@@ -252,7 +252,7 @@ class DevServer(Server):
         return [(r"/(.*)", DevHandler, {"dev": self.dev, "search": self.search})]
 
 
-def snapshot(folders: list[Path]) -> dict[str, tuple[int, int]]:
+def file_stamps(folders: list[Path]) -> dict[str, tuple[int, int]]:
     """Size and modification time of every file below the folders."""
     found = {}
     for folder in folders:
