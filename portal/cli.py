@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(args)
     except ContentError as error:
-        print(error.report(), file=sys.stderr)
+        print(error.report(published=args.command == "build"), file=sys.stderr)
         return CONTENT_ERRORS
     except SearchIndexError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -23,9 +23,9 @@ class ContentError(Exception):
         self.problems = sorted(set(problems))
         super().__init__("\n".join(str(p) for p in self.problems))
 
-    def report(self) -> str:
-        """The problems, one a line, followed by a count."""
+    def report(self, published: bool = True) -> str:
+        """The problems, one a line, followed by a count and, for a build (`published`), that nothing was."""
         n = len(self.problems)
         lines = [str(p) for p in self.problems]
-        lines.append(f"{n} problem{'s' if n != 1 else ''} found; nothing was published.")
+        lines.append(f"{n} problem{'s' if n != 1 else ''} found{'; nothing was published' if published else ''}.")
         return "\n".join(lines)
