@@ -5,7 +5,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, TypeVar
+from typing import AbstractSet, Any, Callable, TypeVar
 
 from . import frontmatter, markup, schema
 from .frontmatter import Document
@@ -245,6 +245,11 @@ class Links:
         """The slugs of the equality groups."""
         return frozenset(g.slug for g in self.groups)
 
+    @cached_property
+    def group_list(self) -> str:
+        """The slugs of the equality groups for a message, in order, or 'none'."""
+        return ", ".join(sorted(self.group_slugs)) or "none"
+
     def at(self, record: Area | Group | Action | CaseStudy | ProgressReport, key: str) -> tuple[str, int]:
         """The file and line of a record's front-matter key."""
         return record.source, self.docs[record.source].line_of(key)
@@ -271,50 +276,46 @@ def _duplicates(links: Links, records: list, field: str, key: Callable[[Any], st
     return problems
 
 
+def _unknown(links: Links, record: Any, field: str, values: tuple[str, ...], known: AbstractSet[str], what: str,
+             listing: str, folder: str, prefix: str = "") -> list[Problem]:
+    """A problem for each value of a record's field that names nothing in `known`, listing what there is."""
+    return [Problem(*links.at(record, field), f"{prefix}unknown {what} '{value}' (known: {listing}, "
+                    f"see content/{folder}/)") for value in values if value not in known]
+
+
 def _check_actions(links: Links) -> list[Problem]:
-    area_slugs = sorted(a.slug for a in links.areas)
-    known = {a.id for a in links.actions}
+    areas, actions = {a.slug for a in links.areas}, {a.id for a in links.actions}
+    area_list, action_range = ", ".join(sorted(areas)), _id_range(links.actions)
     problems = []
     for action in links.actions:
-        if action.area not in area_slugs:
-            problems.append(Problem(*links.at(action, "area"), f"unknown area '{action.area}' (known: "
-                                    f"{', '.join(area_slugs)}, see content/areas/)"))
-        for linked in action.links_to:
-            if linked not in known:
-                problems.append(Problem(*links.at(action, "links_to"), f"`links_to` names unknown action "
-                                        f"'{linked}' (known: {_id_range(links.actions)}, see content/actions/)"))
+        problems += _unknown(links, action, "area", (action.area,), areas, "area", area_list, "areas")
+        problems += _unknown(links, action, "links_to", action.links_to, actions, "action", action_range, "actions",
+                             "`links_to` names ")
     return problems
 
 
 def _check_studies(links: Links) -> list[Problem]:
-    known_actions = {a.id for a in links.actions}
+    actions, action_range = {a.id for a in links.actions}, _id_range(links.actions)
     problems = []
     for study in links.studies:
-        for action_id in study.actions:
-            if action_id not in known_actions:
-                problems.append(Problem(*links.at(study, "actions"), f"unknown action '{action_id}' (known: "
-                                        f"{_id_range(links.actions)}, see content/actions/)"))
+        problems += _unknown(links, study, "actions", study.actions, actions, "action", action_range, "actions")
         problems += _check_groups(links, study)
     return problems
 
 
 def _check_progress(links: Links) -> list[Problem]:
-    area_slugs = sorted(a.slug for a in links.areas)
+    areas = {a.slug for a in links.areas}
+    area_list = ", ".join(sorted(areas))
     problems = []
     for report in links.progress:
-        for area in report.areas:
-            if area not in area_slugs:
-                problems.append(Problem(*links.at(report, "areas"), f"unknown area '{area}' (known: "
-                                        f"{', '.join(area_slugs)}, see content/areas/)"))
+        problems += _unknown(links, report, "areas", report.areas, areas, "area", area_list, "areas")
         problems += _check_groups(links, report)
     return problems
 
 
 def _check_groups(links: Links, record: CaseStudy | ProgressReport) -> list[Problem]:
-    known = links.group_slugs
-    return [Problem(*links.at(record, "groups"), f"unknown equality group '{group}' (known: "
-                    f"{', '.join(sorted(known)) or 'none'}, see content/groups/)")
-            for group in record.groups if group not in known]
+    return _unknown(links, record, "groups", record.groups, links.group_slugs, "equality group",
+                    links.group_list, "groups")
 
 
 def _id_range(actions: list[Action]) -> str:

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import html as htmllib
-import os
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Iterable, Protocol
 
@@ -15,6 +13,7 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 
+from . import parallel
 from .problems import Problem
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:", "tel:")
@@ -124,10 +123,9 @@ def render_all(texts: Iterable[str], cache: Cache | None = None) -> dict[str, Re
     wanted = sorted(set(texts))
     found = cache.lookup(wanted) if cache else {}
     missing = [t for t in wanted if t not in found]
-    workers = min(os.cpu_count() or 1, 8)
-    if len(missing) >= PARALLEL_FROM and workers > 1:
-        with get_context("fork").Pool(workers) as pool:
-            fresh = pool.map(render, missing, chunksize=max(1, len(missing) // (workers * 8)))
+    if len(missing) >= PARALLEL_FROM and parallel.workers() > 1:
+        with parallel.pool() as pool:
+            fresh = pool.map(render, missing, chunksize=max(1, len(missing) // (parallel.workers() * 8)))
     else:
         fresh = [render(t) for t in missing]
     found.update(zip(missing, fresh))

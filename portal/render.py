@@ -3,9 +3,7 @@ as soon as it is made."""
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -13,7 +11,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
-from . import markup, opendata, output
+from . import markup, opendata, output, parallel
 from .model import CaseStudy, Site
 from .pages import PageSpec, duplicate_paths, plan
 
@@ -142,16 +140,15 @@ def write_site(env: jinja2.Environment, site: Site, static_files: dict[str, byte
     r = renderer(env, site, static_files, options)
     site.index_related()  # before any worker is forked, so that it is built once
     specs = plan(site)
-    workers = min(os.cpu_count() or 1, 8)
-    if len(specs) < PARALLEL_FROM or workers == 1:
+    if len(specs) < PARALLEL_FROM or parallel.workers() == 1:
         _write_all(folder, other_files(r, specs, static_files))
         _render_into(r, specs, folder)
         return len(specs)
     global _JOB  # noqa: PLW0603 (handed to the forked workers, which inherit it instead of unpickling it)
-    shares = workers * 4
+    shares = parallel.workers() * 4
     _JOB = (r, specs, folder, shares)
     try:
-        with get_context("fork").Pool(workers) as pool:
+        with parallel.pool() as pool:
             rendering = pool.imap_unordered(_render_share, range(shares))
             _write_all(folder, other_files(r, specs, static_files))  # while the workers render the pages
             for _count in rendering:
