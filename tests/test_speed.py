@@ -2,6 +2,7 @@
 parallel rendering, the Markdown cache, skipped builds and the dev server's pages rendered on request."""
 from __future__ import annotations
 
+import json
 import random
 import shutil
 from pathlib import Path
@@ -155,11 +156,23 @@ def test_dev_server_pages_after_edits_match_a_cold_build(tmp_path: Path) -> None
     assert b"`number` must be a whole number" in _served(dev, serve.ERRORS_FILE)
 
 
-def test_search_reads_only_the_indexed_pages(built: tuple[Path, Site]) -> None:
+def test_search_reads_only_the_indexed_pages(built: tuple[Path, Site], tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     out, site = built
     glob = search.glob_for([spec.path for spec in pages.plan(site) if spec.indexed])
     assert "casestudies/*/index.html" in glob and "pack" not in glob and "404" not in glob
-    indexed = (out / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8")
-    assert '"page_count":' in indexed
-    pages_indexed = int(indexed.split('"page_count":')[1].split("}")[0].split(",")[0])
-    assert pages_indexed == sum(1 for spec in pages.plan(site) if spec.indexed)
+    copy = tmp_path / "site"
+    shutil.copytree(out, copy, ignore=shutil.ignore_patterns("pagefind"))
+    pack = copy / "areas" / "responsive-services" / "pack" / "index.html"
+    pack.write_text(pack.read_text(encoding="utf-8").replace("<main ", "<main data-pagefind-body "), encoding="utf-8")
+
+    def page_count(folder: Path) -> int:
+        entry = json.loads((folder / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
+        return sum(language["page_count"] for language in entry["languages"].values())
+
+    search.index(copy, glob)  # even a pack that asks to be indexed is never read
+    assert page_count(copy) == sum(1 for spec in pages.plan(site) if spec.indexed) == page_count(out)
+    globs = []
+    monkeypatch.setattr(search, "index", lambda folder, glob="**/*.html": globs.append(glob))
+    pipeline.build(pipeline.Paths(PROJECT / "content", tmp_path / "again"), Options())
+    assert globs == [glob]
