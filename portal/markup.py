@@ -13,7 +13,7 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 
-from . import parallel
+from . import parallel, plain
 from .problems import Problem
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:", "tel:")
@@ -94,7 +94,16 @@ _MD = _markdown()
 
 
 def render(text: str) -> Rendered:
-    """Render Markdown to safe HTML and list its level 2 and 3 headings."""
+    """Render Markdown to safe HTML and list its level 2 and 3 headings: plain Markdown by the quick renderer in
+    portal/plain.py, which gives the same output, the rest by Python-Markdown."""
+    quick = plain.render(text, is_safe_url)
+    if quick is not None:
+        return Rendered(quick[0], tuple(Heading(*heading) for heading in quick[1]))
+    return python_markdown(text)
+
+
+def python_markdown(text: str) -> Rendered:
+    """Render Markdown with Python-Markdown alone."""
     _MD.reset()
     html = _MD.convert(text)
     headings = tuple(_flatten(_MD.toc_tokens))  # type: ignore[attr-defined]
@@ -102,11 +111,12 @@ def render(text: str) -> Rendered:
 
 
 PARALLEL_FROM = 200  # below this many uncached bodies, starting worker processes costs more than it saves
-_SALT = hashlib.sha256(Path(__file__).read_bytes() + markdown.__version__.encode()).digest()
+_SALT = hashlib.sha256(Path(__file__).read_bytes() + Path(plain.__file__).read_bytes()
+                       + markdown.__version__.encode()).digest()
 
 
 def cache_key(text: str) -> bytes:
-    """What a rendering is cached under: a hash of the text, of this module and of Python-Markdown's version."""
+    """What a rendering is cached under: a hash of the text, of the two renderers and of Python-Markdown's version."""
     return hashlib.sha256(_SALT + text.encode()).digest()
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: run `python3 benchmarks/bench.py --help`."""
