@@ -242,31 +242,55 @@ class Site:
         self.__dict__.setdefault("_by_action_set", self._subset_index())
 
     def _rank_related(self, study: CaseStudy, limit: int) -> list[CaseStudy]:
-        """Score the studies sharing k of this one's actions, from k = all of them down, until `limit` are found.
+        """Without the subset index, score every study that shares an action. With it, go down from the studies
+        sharing k = all of this one's actions (or as many as the index holds) to those sharing one, until `limit`
+        are found.
 
-        Anything outside the candidates for k shares fewer than k actions, so it cannot outrank the `limit`-th
-        candidate: the answer is exact. Without the subset index, every study sharing an action is scored."""
+        A study sharing k or more actions holds a k-subset of this one's, so the studies first found at a level
+        share exactly k actions (except at the top, when this study has more actions than the index holds: those
+        are scored). Among studies sharing the same number, only the lowest numbers matter, and each list in the
+        index is in number order, so only the head of each list is read. The answer is exact."""
         mine = frozenset(study.actions)
         index = self.__dict__.get("_by_action_set")
         if index is None:
-            candidates = {other for a in mine for other in self.studies_by_action.get(a, ())}
-            return self._best(study, mine, candidates, limit)
-        for k in range(min(len(mine), SUBSETS_UP_TO), 0, -1):
-            candidates = {other for subset in combinations(sorted(mine), k) for other in index.get(subset, ())}
-            if len(candidates - {study}) >= limit or k == 1:
-                return self._best(study, mine, candidates, limit)
-        return []
+            return self._best(study, mine, {o.number: o for a in mine for o in self.studies_by_action.get(a, ())},
+                              limit)
+        actions = sorted(mine)
+        top = min(len(mine), SUBSETS_UP_TO)
+        found: list[CaseStudy] = []
+        if len(mine) > top:
+            found = self._best(study, mine, {o.number: o for subset in combinations(actions, top)
+                                             for o in index.get(subset, ())}, limit)
+            top -= 1
+        seen = {study.number, *(other.number for other in found)}
+        for k in range(top, 0, -1):
+            if len(found) >= limit:
+                break
+            wanted = limit - len(found)
+            heads: dict[int, CaseStudy] = {}
+            for subset in combinations(actions, k):
+                taken = 0
+                for other in index.get(subset, ()):
+                    if taken == wanted:
+                        break
+                    if other.number not in seen:
+                        heads[other.number] = other
+                        taken += 1
+            fresh = [heads[number] for number in sorted(heads)[:wanted]]
+            found += fresh
+            seen.update(other.number for other in fresh)
+        return found
 
     @staticmethod
-    def _best(study: CaseStudy, mine: frozenset[str], candidates: set[CaseStudy], limit: int) -> list[CaseStudy]:
-        candidates.discard(study)
-        scored = ((-len(mine.intersection(other.actions)), other.number, other) for other in candidates)
-        return [other for _shared, _number, other in heapq.nsmallest(limit, scored, key=lambda t: t[:2])]
+    def _best(study: CaseStudy, mine: frozenset[str], candidates: dict[int, CaseStudy], limit: int) -> list[CaseStudy]:
+        candidates.pop(study.number, None)
+        scored = ((-len(mine.intersection(other.actions)), number) for number, other in candidates.items())
+        return [candidates[number] for _shared, number in heapq.nsmallest(limit, scored)]
 
     def _subset_index(self) -> dict[tuple[str, ...], list[CaseStudy]]:
-        """Every case study under each subset of up to SUBSETS_UP_TO of its actions."""
+        """Every case study under each subset of up to SUBSETS_UP_TO of its actions, in number order."""
         index: dict[tuple[str, ...], list[CaseStudy]] = {}
-        for study in self.casestudies:
+        for study in sorted(self.casestudies, key=lambda s: s.number):
             mine = sorted(set(study.actions))
             for k in range(1, min(len(mine), SUBSETS_UP_TO) + 1):
                 for subset in combinations(mine, k):

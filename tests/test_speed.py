@@ -14,7 +14,7 @@ from portal import cli, load, markup, pages, pipeline, render, search, serve, so
 from portal.model import CaseStudy, Site
 from portal.render import Options
 from tests.conftest import PROJECT
-from tests.sitefactory import casestudy, write_content
+from tests.sitefactory import action, casestudy, write_content
 
 TRICKY = [
     "Plain words only, with no mark-up at all.",
@@ -62,11 +62,14 @@ def _brute_force(site: Site, study: CaseStudy) -> list[int]:
     return [o.number for o in others[:3]]
 
 
-def test_related_studies_are_exact_with_and_without_the_index(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("studies", "most"), [(250, 6), (40, 3)])  # dense: found at the top; sparse: found lower
+def test_related_studies_are_exact_with_and_without_the_index(tmp_path: Path, studies: int, most: int) -> None:
     rng = random.Random(7)
-    ids = ["2.1", "2.2", "2.3"]
-    changes = {f"casestudies/{n:03d}-study-{n}.md": casestudy(n, f"Study {n}", str(rng.sample(ids, rng.randint(1, 3))).replace("'", '"'))
-               for n in range(1, 121)}
+    ids = ["2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7"]
+    changes = {f"casestudies/{n:03d}-study-{n}.md":
+               casestudy(n, f"Study {n}", str(rng.sample(ids, rng.randint(1, most))).replace("'", '"'))
+               for n in rng.sample(range(1, 400), studies)}
+    changes |= {f"actions/2-{i}.md": action(f"2.{i}") for i in range(4, 8)}
     changes |= {"casestudies/01-friends-of-parks.md": None, "casestudies/02-mystery-shopper.md": None}
     site = load.load(source.read_tree(write_content(tmp_path, changes)))
     expected = {s.number: _brute_force(site, s) for s in site.casestudies}
