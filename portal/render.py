@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
@@ -111,11 +111,11 @@ class Cards:
         """Forget every card: the site has changed."""
         self.site, self.made = site, {}
 
-    def __call__(self, study: CaseStudy, url: Callable[[str], str], heading_level: int) -> Markup:
-        key = (study.slug, url(""), heading_level)
+    def __call__(self, study: CaseStudy, root: str, heading_level: int) -> Markup:
+        key = (study.slug, root, heading_level)
         if key not in self.made:
             macro = self.env.get_template("macros.html").module.study_card  # type: ignore[attr-defined]
-            self.made[key] = Markup(macro(study, self.site, url, heading_level))
+            self.made[key] = Markup(macro(study, self.site, root, heading_level))
         return self.made[key]
 
 
@@ -189,21 +189,20 @@ def relative_root(spec: PageSpec, options: Options) -> str:
 
 
 def render_page(r: Renderer, spec: PageSpec) -> str:
-    """One page's HTML."""
+    """One page's HTML. Templates link with `root`, the prefix back to the site root (`{{ root }}{{ study.url }}`),
+    and to the home page with `home`."""
     options = r.options
     root = relative_root(spec, options)
 
-    def url(path: str) -> str:
-        return root + path if root else (path or "./")
-
     def asset(name: str) -> str:
         key = f"{ASSET_DIR}/{name}"
-        return f"{url(key)}?v={r.fingerprints[key]}"
+        return f"{root}{key}?v={r.fingerprints[key]}"
 
     csp = DEV_CSP if options.dev else SEARCH_CSP if spec.template == "search.html" else PAGE_CSP
     canonical = options.absolute + spec.url if options.absolute and spec.path != "404.html" else None
     public = (options.absolute or options.base_path) + spec.url
-    context: dict[str, Any] = {"site": r.site, "spec": spec, "url": url, "asset": asset, "csp": csp,
+    context: dict[str, Any] = {"site": r.site, "spec": spec, "root": root, "home": root or "./", "asset": asset,
+                               "section": spec.path.partition("/")[0] if "/" in spec.path else "", "csp": csp,
                                "canonical": canonical, "public_url": public, "dev": options.dev,
                                "datasets": r.datasets, "separator": opendata.LIST_SEPARATOR,
                                "indexed": spec.indexed, **spec.args}
