@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import AbstractSet, Any, Callable, TypeVar
 
-from . import frontmatter, markup, schema
+from . import frontmatter, markup, parallel, schema
 from .frontmatter import Document
 from .model import Action, Area, CaseStudy, Group, Page, ProgressReport, Settings, Site
 from .problems import ContentError, Problem
@@ -16,6 +16,7 @@ from .source import Source, Tree, stem
 T = TypeVar("T")
 CASE_STUDY_FILE = re.compile(r"^(\d+)-([a-z0-9]+(?:-[a-z0-9]+)*)$")
 REQUIRED_FOLDERS = ("areas", "actions", "casestudies")
+PARALLEL_FROM = 200  # files to parse; below this, starting worker processes costs more than it saves
 
 
 Markdown = Callable[[list[str]], dict[str, markup.Rendered]]
@@ -96,30 +97,29 @@ def decode(source: Source) -> tuple[str | None, list[Problem]]:
     return text.removeprefix("\ufeff").replace("\r\n", "\n"), []
 
 
-def _parse(source: Source, ctype: schema.ContentType, problems: list[Problem]) -> Document | None:
+def _parse(source: Source, ctype: schema.ContentType) -> tuple[Document | None, list[Problem]]:
+    """A file's document, or None and its problems."""
     text, found = decode(source)
     if text is None:
-        problems += found
-        return None
+        return None, found
     doc, found = frontmatter.parse(source.path, text)
     if doc is None:
-        problems += found
-        return None
+        return None, found
     found = schema.validate(doc, ctype) + markup.policy_problems(source.path, doc.body, doc.body_line)
-    problems += found
-    return None if found else doc
+    return (None if found else doc), found
 
 
 def _parse_folder(tree: Tree, ctype: schema.ContentType, problems: list[Problem],
                   memo: Memo) -> list[tuple[Source, Document]]:
-    """Each valid file of one folder with its document; the problems of the others go into `problems`."""
+    """Each valid file of one folder with its document; the problems of the others go into `problems`. Files the
+    memo has not seen are parsed across all cores when there are many."""
+    sources = tree.files(ctype.folder)
+    new = [source for source in sources if (source.path, source.data, ctype.folder) not in memo.parsed]
+    for source, parsed in zip(new, parallel.map_in_order(partial(_parse, ctype=ctype), new, PARALLEL_FROM)):
+        memo.parsed[(source.path, source.data, ctype.folder)] = parsed
     good = []
-    for source in tree.files(ctype.folder):
-        key = (source.path, source.data, ctype.folder)
-        if key not in memo.parsed:
-            found: list[Problem] = []
-            memo.parsed[key] = (_parse(source, ctype, found), found)
-        doc, found = memo.parsed[key]
+    for source in sources:
+        doc, found = memo.parsed[(source.path, source.data, ctype.folder)]
         problems.extend(found)
         if doc is not None:
             good.append((source, doc))

@@ -133,11 +133,7 @@ def render_all(texts: Iterable[str], cache: Cache | None = None) -> dict[str, Re
     wanted = sorted(set(texts))
     found = cache.lookup(wanted) if cache else {}
     missing = [t for t in wanted if t not in found]
-    if len(missing) >= PARALLEL_FROM and parallel.workers() > 1:
-        with parallel.pool() as pool:
-            fresh = pool.map(render, missing, chunksize=max(1, len(missing) // (parallel.workers() * 8)))
-    else:
-        fresh = [render(t) for t in missing]
+    fresh = parallel.map_in_order(render, missing, PARALLEL_FROM)
     found.update(zip(missing, fresh))
     if cache:
         cache.store(found)
@@ -168,15 +164,18 @@ def policy_problems(path: str, body: str, first_line: int) -> list[Problem]:
     return problems
 
 
-def embed(html: str, prefix: str, shift: int) -> str:
-    """Rendered Markdown placed inside another page: headings moved down `shift` levels, ids and fragment links prefixed.
+EMBEDDED = re.compile(r'<(/?)h([1-6])( id=")?|<a href="#')
 
-    Plain replacements, not a parse: in what `render` produces, only headings open with `<h` and a digit, only
+
+def embed(html: str, prefix: str, shift: int) -> str:
+    """Rendered Markdown placed inside another page: headings moved down `shift` levels (at most to h6), ids and
+    fragment links prefixed with `prefix-`.
+
+    One pass of a pattern, not a parse: in what `render` produces, only headings open with `<h` and a digit, only
     headings carry an id, and every link opens with `<a href=`."""
-    for level in range(6, 0, -1):  # deepest first, so that no heading moves twice
-        new = min(level + shift, 6)
-        if new != level:
-            html = html.replace(f"<h{level}", f"<h{new}").replace(f"</h{level}>", f"</h{new}>")
-    for level in range(1, 7):
-        html = html.replace(f'<h{level} id="', f'<h{level} id="{prefix}-')
-    return html.replace('<a href="#', f'<a href="#{prefix}-')
+    def moved(match: re.Match[str]) -> str:
+        closing, level, with_id = match.groups()
+        if level is None:
+            return f'<a href="#{prefix}-'
+        return f"<{closing}h{min(int(level) + shift, 6)}" + (f' id="{prefix}-' if with_id else "")
+    return EMBEDDED.sub(moved, html)

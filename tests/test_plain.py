@@ -104,3 +104,14 @@ def test_thousands_of_generated_documents_are_rendered_the_same() -> None:
     documents = [_document(rng) for _ in range(6000)]
     taken = sum(_agrees(text) for text in documents)
     assert taken > 1000, f"only {taken} generated documents were plain enough to compare"
+
+
+def test_embedding_moves_headings_down_and_prefixes_ids_and_fragment_links() -> None:
+    html = markup.render("# One\n\n## Two\n\nSee [two](#two) or [the site](https://example.org/#top).\n\n"
+                         "###### Six\n\n### Three *x*").html
+    embedded = markup.embed(html, "study-1", 1)
+    assert embedded == (
+        '<h2 id="study-1-one">One</h2>\n<h3 id="study-1-two">Two</h3>\n'
+        '<p>See <a href="#study-1-two">two</a> or <a href="https://example.org/#top">the site</a>.</p>\n'
+        '<h6 id="study-1-six">Six</h6>\n<h4 id="study-1-three-x">Three <em>x</em></h4>')
+    assert markup.embed(html, "p", 0).replace("p-", "") == html
