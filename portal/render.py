@@ -90,7 +90,7 @@ class Renderer:
 
 def renderer(env: jinja2.Environment, site: Site, static_files: dict[str, bytes], options: Options) -> Renderer:
     """A renderer for one site, with every template compiled up front."""
-    cards = env.globals.setdefault("card", Cards(env))
+    cards = env.globals.setdefault("cards", Cards(env))
     cards.reset(site)  # type: ignore[union-attr]
     for name in env.list_templates():
         env.get_template(name)  # cached by the environment after the first time
@@ -99,24 +99,29 @@ def renderer(env: jinja2.Environment, site: Site, static_files: dict[str, bytes]
 
 
 class Cards:
-    """The `card` template function: a case study's card (the `study_card` macro), rendered once per page depth
-    and heading level. One per environment, since Jinja copies globals into its modules; reset for each site."""
+    """The `cards` template function: the cards (the `study_card` macro) of a list of case studies, each rendered
+    once per page depth and heading level, one per line. One per environment, since Jinja copies globals into its
+    modules; reset for each site."""
 
     def __init__(self, env: jinja2.Environment) -> None:
         self.env = env
         self.site: Site | None = None
-        self.made: dict[tuple[str, str, int], Markup] = {}
+        self.made: dict[tuple[str, str, int], str] = {}
 
     def reset(self, site: Site) -> None:
         """Forget every card: the site has changed."""
         self.site, self.made = site, {}
 
-    def __call__(self, study: CaseStudy, root: str, heading_level: int) -> Markup:
-        key = (study.slug, root, heading_level)
-        if key not in self.made:
-            macro = self.env.get_template("macros.html").module.study_card  # type: ignore[attr-defined]
-            self.made[key] = Markup(macro(study, self.site, root, heading_level))
-        return self.made[key]
+    def __call__(self, studies: tuple[CaseStudy, ...], root: str, heading_level: int) -> Markup:
+        macro = self.env.get_template("macros.html").module.study_card  # type: ignore[attr-defined]
+        made = self.made
+        lines = []
+        for study in studies:
+            key = (study.slug, root, heading_level)
+            if key not in made:
+                made[key] = str(macro(study, self.site, root, heading_level))
+            lines.append(made[key])
+        return Markup("".join(line + "\n" for line in lines))
 
 
 def other_files(r: Renderer, specs: list[PageSpec], static_files: dict[str, bytes]) -> dict[str, bytes]:
