@@ -9,7 +9,7 @@ from typing import Callable, Mapping
 
 from .markup import Heading
 
-SUBSETS_UP_TO = 3  # the related-studies index holds each study under every subset of up to this many actions
+SUBSETS_UP_TO = 4  # the related-studies index holds each study under every subset of up to this many actions
 
 
 @dataclass(frozen=True)
