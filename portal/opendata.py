@@ -89,9 +89,16 @@ def files(site: Site) -> dict[str, bytes]:
     out = {}
     for dataset in datasets(site):
         records = dataset.records(site)
-        out[f"data/{dataset.name}.json"] = (json.dumps(records, ensure_ascii=False, indent=2) + "\n").encode()
+        out[f"data/{dataset.name}.json"] = to_json(records)
         out[f"data/{dataset.name}.csv"] = to_csv(dataset, records)
     return out
+
+
+def to_json(records: list[dict[str, Any]]) -> bytes:
+    """A JSON array with one record per line: readable, and written by the json module's C encoder (which an
+    indented dump does not use)."""
+    lines = ",\n".join(json.dumps(record, ensure_ascii=False) for record in records)
+    return f"[\n{lines}\n]\n".encode() if records else b"[]\n"
 
 
 def to_csv(dataset: Dataset, records: list[dict[str, Any]]) -> bytes:
