@@ -24,8 +24,9 @@ SEPARATOR_CELL = re.compile(r" *:?-+:? *")
 # A line that starts some other kind of block, or ends one (a setext underline or a rule), wherever it appears.
 OTHER_BLOCK = re.compile(r"[#>|=]|[-*+] |\d+\. |[-*_ ]+$|\[[^\]]*\]:")
 # Characters at which some inline pattern other than plain emphasis and links could begin, or whose meaning
-# depends on context this renderer does not follow.
-UNSURE = re.compile(r"[`\\<_!]|&#?\w+;|  $|\*\*\*")
+# depends on context this renderer does not follow, and characters Python-Markdown replaces before parsing.
+UNSURE_CHARACTERS = "`\\<_!\r\t\x02\x03"
+ENTITY = re.compile(r"&#?\w+;")
 INLINE = re.compile(r"\*\*([^*\s](?:[^*]*[^*\s])?)\*\*(?!\*)|(?<!\*)\*([^*\s](?:[^*]*[^*\s])?)\*(?!\*)"
                     r"|\[([^\[\]*]+)\]\(([A-Za-z0-9/.:#?=%~+,;@-]+)\)")
 PLAIN_CHUNK = re.compile(r"[^*\[\]]*")
@@ -38,7 +39,8 @@ class Unsure(Exception):
 def render(text: str, safe_url: Callable[[str], bool]) -> tuple[str, Headings] | None:
     """Render `text` as Python-Markdown would, or return None if it is not plain enough to be sure. Links whose
     target `safe_url` refuses are left to Python-Markdown too."""
-    if "\r" in text or "\t" in text or "\x02" in text or "\x03" in text:
+    if (any(character in text for character in UNSURE_CHARACTERS) or "***" in text or " \n" in text
+            or text.endswith(" ") or "&" in text and ENTITY.search(text)):
         return None
     targets: list[str] = []
     try:
@@ -165,9 +167,8 @@ def _row(cells: list[str], tag: str, styles: list[str], targets: list[str]) -> s
 
 
 def _inline(text: str, targets: list[str]) -> str:
-    """Inline Markdown: plain `**strong**`, `*emphasis*` and `[links](target)`; anything else is Unsure."""
-    if UNSURE.search(text) or any(line.endswith(" ") for line in text.split("\n")):
-        raise Unsure
+    """Inline Markdown: plain `**strong**`, `*emphasis*` and `[links](target)`; anything else is Unsure (`render`
+    has already declined text with any other inline mark-up)."""
     if "*" not in text and "[" not in text and "]" not in text:
         return _escape(text)
     out = []
