@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from typing import AbstractSet, Any, Callable, TypeVar
 
@@ -30,6 +30,7 @@ class Memo:
 
     parsed: dict[Key, tuple[Document | None, list[Problem]]] = field(default_factory=dict)
     made: dict[tuple[Key, str | None], tuple[Any, list[Problem]]] = field(default_factory=dict)
+    last: tuple[Settings, dict[str, Any], Site] | None = None  # the last good load: settings, records by file, site
 
     def keep_only(self, live: set[Key]) -> None:
         """Forget the files that are gone or have changed."""
@@ -76,14 +77,44 @@ def load(tree: Tree, markdown: Markdown = markup.render_all, memo: Memo | None =
         if not tree.files(folder):
             problems.append(Problem(f"{tree.root}/{folder}", 0, f"there are no files in {folder}/: "
                                     "add at least one `.md` file"))
-    problems += _check_links(Links(docs, areas, groups, actions, studies, progress))
-    if problems or settings is None:
-        raise ContentError(problems)
-    return Site(settings, tuple(sorted(areas, key=lambda a: (a.order, a.slug))),
-                tuple(sorted(actions, key=lambda a: a.sort_key)),
-                tuple(sorted(studies, key=lambda s: s.number)),
-                tuple(sorted(groups, key=lambda g: (g.order, g.slug))),
-                tuple(sorted(pages, key=lambda p: p.slug)), tuple(sorted(progress, key=lambda p: p.number)))
+    every = [*areas, *groups, *actions, *studies, *pages, *progress]
+    site = None if problems or settings is None else _text_only_change(memo, settings, every)
+    if site is None:
+        problems += _check_links(Links(docs, areas, groups, actions, studies, progress))
+        if problems or settings is None:
+            raise ContentError(problems)
+        site = Site(settings, tuple(sorted(areas, key=lambda a: (a.order, a.slug))),
+                    tuple(sorted(actions, key=lambda a: a.sort_key)),
+                    tuple(sorted(studies, key=lambda s: s.number)),
+                    tuple(sorted(groups, key=lambda g: (g.order, g.slug))),
+                    tuple(sorted(pages, key=lambda p: p.slug)), tuple(sorted(progress, key=lambda p: p.number)))
+    memo.last = (settings, {record.source: record for record in every}, site)
+    return site
+
+
+TEXT_ONLY_UP_TO = 50  # changed records; beyond this a new site is built (as quick, and simpler)
+
+
+def _text_only_change(memo: Memo, settings: Settings, records: list[Any]) -> Site | None:
+    """The last good site with the changed records swapped in, if the same files are there and what changed in
+    them is only text made from their Markdown bodies (no front matter, no file name, no date); otherwise None.
+
+    The checks across files and every index depend on nothing else, so they stand as they were."""
+    if memo.last is None:
+        return None
+    last_settings, before, site = memo.last
+    if settings != last_settings or len(records) != len(before):
+        return None
+    swap: dict[Any, Any] = {}
+    for record in records:
+        old = before.get(record.source)
+        if old is record:
+            continue
+        if (type(old) is not type(record) or len(swap) == TEXT_ONLY_UP_TO
+                or replace(record, **{name: getattr(old, name) for name in record.TEXT}) != old):
+            return None
+        swap[old] = record
+    return site.with_records(swap) if swap else site
 
 
 def decode(source: Source) -> tuple[str | None, list[Problem]]:

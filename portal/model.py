@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from itertools import combinations
 from types import MappingProxyType
-from typing import Callable, Mapping
+from typing import Any, Callable, ClassVar, Mapping
 
 from .markup import Heading
 
@@ -36,6 +36,7 @@ class Settings:
 class Area:
     """A performance area of the framework."""
 
+    TEXT: ClassVar[tuple[str, ...]] = ("description_html",)  # the fields made from the Markdown body
     slug: str
     name: str
     short_name: str
@@ -53,6 +54,7 @@ class Area:
 class Action:
     """A framework action: its statement and the area it belongs to."""
 
+    TEXT: ClassVar[tuple[str, ...]] = ("statement_html", "statement")
     id: str
     area: str
     links_to: tuple[str, ...]
@@ -80,6 +82,7 @@ class Action:
 class Group:
     """An equality group: a protected characteristic, or another group a council reports on."""
 
+    TEXT: ClassVar[tuple[str, ...]] = ("description_html",)
     slug: str
     name: str
     order: int
@@ -96,6 +99,7 @@ class Group:
 class CaseStudy:
     """A case study and the actions it evidences."""
 
+    TEXT: ClassVar[tuple[str, ...]] = ("body_html", "headings")
     number: int
     slug: str
     title: str
@@ -124,6 +128,7 @@ class CaseStudy:
 class ProgressReport:
     """Progress reported against one objective of an equality action plan."""
 
+    TEXT: ClassVar[tuple[str, ...]] = ("body_html", "headings")
     number: int
     slug: str
     title: str
@@ -148,6 +153,7 @@ class ProgressReport:
 class Page:
     """A free-standing page such as the accessibility statement."""
 
+    TEXT: ClassVar[tuple[str, ...]] = ("body_html", "headings")
     slug: str
     title: str
     summary: str | None
@@ -159,6 +165,10 @@ class Page:
     def url(self) -> str:
         """Site-relative URL of the page."""
         return f"{self.slug}/"
+
+
+def _swapped(records: Any, old: Any, new: Any) -> Any:
+    return tuple(new if record is old else record for record in records) if isinstance(records, tuple) else records
 
 
 def _index(records: tuple[CaseStudy, ...], keys: list[str], keys_of: Callable[[CaseStudy], tuple[str, ...]]) -> Mapping:
@@ -218,6 +228,42 @@ class Site:
         put("linked_from", _freeze({a.id: [b.id for b in self.actions if a.id in b.links_to]
                                     for a in self.actions}))
         put("_related", {})
+
+    def with_records(self, swap: Mapping[Any, Any]) -> Site:
+        """This site with some records replaced (`swap` maps an old record to its new one) by records that differ
+        from them only in their TEXT fields, so that no index changes but for the new records in the old places:
+        equal to a Site built from the new records, without building every index again (the dev server's quick
+        path after an edit). tests/test_speed.py checks it against a Site built afresh, for every kind of record."""
+        site = object.__new__(Site)
+        site.__dict__.update({f.name: getattr(self, f.name) for f in fields(self)}, _related={})
+        for old, new in swap.items():
+            for name, keys in self._places(old):
+                index = site.__dict__[name]
+                if isinstance(index, tuple):
+                    site.__dict__[name] = _swapped(index, old, new)
+                else:
+                    site.__dict__[name] = MappingProxyType(
+                        {key: (new if value is old else _swapped(value, old, new)) if key in keys else value
+                         for key, value in index.items()})
+        return site
+
+    def _places(self, record: Any) -> list[tuple[str, frozenset]]:
+        """The fields of the site that hold a record, each with the keys under which it is held (tuples: none)."""
+        if isinstance(record, CaseStudy):
+            return [("casestudies", frozenset()), ("studies_by_action", frozenset(record.actions)),
+                    ("studies_by_area", frozenset(self.areas_of(record))),
+                    ("studies_by_group", frozenset(record.groups))]
+        if isinstance(record, ProgressReport):
+            return [("progress", frozenset()), ("progress_by_area", frozenset(record.areas)),
+                    ("progress_by_group", frozenset(record.groups))]
+        if isinstance(record, Action):
+            return [("actions", frozenset()), ("action_by_id", frozenset([record.id])),
+                    ("actions_by_area", frozenset([record.area]))]
+        if isinstance(record, Area):
+            return [("areas", frozenset()), ("area_by_slug", frozenset([record.slug]))]
+        if isinstance(record, Group):
+            return [("groups", frozenset()), ("group_by_slug", frozenset([record.slug]))]
+        return [("pages", frozenset())]
 
     def _areas_in_order(self, study: CaseStudy) -> tuple[str, ...]:
         wanted = {self.action_by_id[a].area for a in study.actions if a in self.action_by_id}

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import Site
+from .model import CaseStudy, Site
 
 
 @dataclass(frozen=True)
@@ -40,8 +40,9 @@ GROUPS = ("Equality groups", "groups/")
 PROGRESS = ("Progress reports", "progress/")
 
 
-def plan(site: Site) -> list[PageSpec]:
-    """Every HTML page of the site, in a fixed order."""
+def plan(site: Site, memo: dict[tuple[int, int, int], PageSpec] | None = None) -> list[PageSpec]:
+    """Every HTML page of the site, in a fixed order. With `memo` (kept between calls by the dev server), a case
+    study's page is planned again only if it, or the one before or after it, is a different record."""
     owner = site.settings.owner
     areas_label = site.settings.areas_label
     AREAS = (areas_label, "areas/")  # noqa: N806 (a crumb like the others, named by the framework)
@@ -66,10 +67,7 @@ def plan(site: Site) -> list[PageSpec]:
     if site.groups:
         specs.append(PageSpec("groups/index.html", "groups.html", "Equality groups",
                               "The equality groups that the evidence concerns.", (HOME,), "List"))
-    studies = site.casestudies
-    specs += [PageSpec(f"{s.url}index.html", "casestudy.html", s.title, s.summary, (HOME, STUDIES), "Case study",
-                       {"study": s, "previous": studies[i - 1] if i else None,
-                        "next": studies[i + 1] if i + 1 < len(studies) else None}) for i, s in enumerate(studies)]
+    specs += _study_pages(site.casestudies, memo)
     specs += [PageSpec(f"{a.url}index.html", "area.html", a.name, _text(a.description_html), (HOME, AREAS),
                        "Performance area", {"area": a}) for a in site.areas]
     specs += [PageSpec(f"{a.url}index.html", "action.html", f"Action {a.id}", a.statement, (HOME, ACTIONS),
@@ -83,6 +81,23 @@ def plan(site: Site) -> list[PageSpec]:
                        "Equality group", {"group": g}) for g in site.groups]
     specs += [PageSpec(f"{p.url}index.html", "page.html", p.title, p.summary or p.title, (HOME,), "Page",
                        {"page": p}) for p in site.pages]
+    return specs
+
+
+def _study_pages(studies: tuple[CaseStudy, ...], memo: dict[tuple[int, int, int], PageSpec] | None) -> list[PageSpec]:
+    specs, made = [], {}
+    for i, study in enumerate(studies):
+        previous, following = studies[i - 1] if i else None, studies[i + 1] if i + 1 < len(studies) else None
+        key = (id(study), id(previous), id(following))  # the spec holds all three: no id is reused while it is kept
+        spec = memo.get(key) if memo else None
+        if spec is None:
+            spec = PageSpec(f"{study.url}index.html", "casestudy.html", study.title, study.summary, (HOME, STUDIES),
+                            "Case study", {"study": study, "previous": previous, "next": following})
+        specs.append(spec)
+        made[key] = spec
+    if memo is not None:
+        memo.clear()
+        memo.update(made)
     return specs
 
 

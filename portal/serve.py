@@ -8,6 +8,7 @@ before; the page that is open is then rendered on request, so an edit costs the 
 from __future__ import annotations
 
 import ctypes
+import gc
 import json
 import logging
 import mimetypes
@@ -38,7 +39,7 @@ from .problems import ContentError
 
 ERRORS_FILE = "_dev/errors.json"
 PR_SET_PDEATHSIG = 1  # Linux prctl: the signal a child gets when its parent dies
-SETTLE_MS = 30  # a batch of changes ends after this long without another
+SETTLE_MS = 15  # a batch of changes ends after this long without another
 OPTIONS = render.Options(search=True, dev=True)
 BINARY = "application/octet-stream"
 FAILED_PAGE = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build failed</title>"
@@ -79,6 +80,7 @@ class DevSite:
         self.disk = cache.MarkdownCache(paths.cache) if paths.cache else None
         self.memory = cache.MemoryCache()
         self.snapshot: Snapshot | None = None
+        self.planned: dict[tuple[int, int, int], PageSpec] = {}
         self.problems: list[str] = []
         self._templates: tuple[dict[str, tuple[int, int]], jinja2.Environment] | None = None
 
@@ -112,7 +114,7 @@ class DevSite:
                              f"{error}"]
             print(self.problems[0], flush=True)
             return False
-        self.snapshot = Snapshot(renderer, static, {spec.path: spec for spec in plan(site)})
+        self.snapshot = Snapshot(renderer, static, {spec.path: spec for spec in plan(site, self.planned)})
         self.problems = []
         return True
 
@@ -337,6 +339,7 @@ def serve(paths: pipeline.Paths, port: int) -> int:
     search = SearchIndexer(paths, scratch / "search")
     rebuild = dev_rebuild(dev, search)
     rebuild()
+    gc.freeze()  # the first model is the bulk of memory: later collections need not walk it (each would take ~60 ms)
     LiveReloadHandler.DEFAULT_RELOAD_TIME = 0  # reload on every rebuild, however soon after the last
     server = DevServer(dev, scratch / "search", BatchWatcher([paths.content, paths.templates, paths.static], rebuild))
     print(f"Serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)", flush=True)

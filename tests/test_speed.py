@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import markdown
@@ -179,3 +180,45 @@ def test_search_reads_only_the_indexed_pages(built: tuple[Path, Site], tmp_path:
     monkeypatch.setattr(search, "index", lambda folder, glob="**/*.html": globs.append(glob))
     pipeline.build(pipeline.Paths(PROJECT / "content", tmp_path / "again"), Options())
     assert globs == [glob]
+
+
+def test_a_site_with_records_swapped_equals_one_built_afresh() -> None:
+    content = PROJECT / "content"
+    site = load.load(source.read_tree(content))
+    retexted = {record: replace(record, **{name: f"<p>new {name}</p>" if name != "headings" else ()
+                                          for name in record.TEXT})
+                for record in [site.casestudies[3], site.areas[1], site.actions[5], site.groups[0], site.pages[0],
+                               *site.progress[:1]]}
+    built = Site(site.settings, *(tuple(retexted.get(r, r) for r in records) for records in
+                                  (site.areas, site.actions, site.casestudies, site.groups, site.pages, site.progress)))
+    assert site.with_records(retexted) == built
+    assert site.with_records(retexted).related(retexted[site.casestudies[3]]) == built.related(built.casestudies[3])
+
+
+def test_dev_server_pages_after_text_only_edits_match_a_cold_build(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(PROJECT / "content", content)
+    dev = serve.DevSite(pipeline.Paths(content.resolve(), tmp_path / "unused", cache=tmp_path / "cache"))
+    assert dev.refresh()
+    root = content.resolve()
+    study = root / "casestudies" / "24-friends-of-parks.md"
+    edits = {study: ("## What we did", "## What we did first"), root / "actions" / "2-5.md": ("\nEquality", "\nEdited: Equality"),
+             root / "areas" / "modern-diverse-workforce.md": ("\nHow", "\nAdded. How")}
+    for path, (old, new) in edits.items():
+        head, fence, body = path.read_text(encoding="utf-8").partition("\n---\n")
+        assert old in body, path
+        path.write_text(head + fence + body.replace(old, new, 1), encoding="utf-8")
+    assert dev.refresh({str(p) for p in edits})
+    cold = tmp_path / "cold"
+    pipeline.build(pipeline.Paths(content, cold), Options(search=False, dev=True))
+    expected = _tree(cold)
+    assert {path: _served(dev, path) for path in expected} == expected
+    assert b"Edited: " in _served(dev, "actions/2-5/index.html")
+
+    good = study.read_text(encoding="utf-8")
+    study.write_text(good + "\nSome <b>HTML</b>.\n", encoding="utf-8")  # text only, but refused
+    assert not dev.refresh({str(study)})
+    assert _served(dev, "casestudies/24-friends-of-parks/index.html") == expected["casestudies/24-friends-of-parks/index.html"]
+    study.write_text(good, encoding="utf-8")
+    assert dev.refresh({str(study)})
+    assert {path: _served(dev, path) for path in expected} == expected
