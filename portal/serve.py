@@ -76,6 +76,7 @@ class DevSite:
     def __init__(self, paths: pipeline.Paths) -> None:
         self.paths = paths
         self.known: source.Known = {}
+        self.tree: source.Tree | None = None
         self.memo = load.Memo()
         self.disk = cache.MarkdownCache(paths.cache) if paths.cache else None
         self.memory = cache.MemoryCache()
@@ -101,7 +102,8 @@ class DevSite:
         """Bring the model up to date with the files (only `changed` ones re-read, if given); on a content or
         template error keep the last good model."""
         try:
-            tree = source.read_tree(self.paths.content, self.known, changed)
+            quick = source.reread(self.tree, self.known, changed) if changed and self.tree else None
+            tree = self.tree = quick or source.read_tree(self.paths.content, self.known, changed)
             site = load.load(tree, self._markdown, self.memo)
             static = render.assets(self.paths.static, site) | render.dev_assets()
             renderer = render.renderer(self._environment(), site, static, OPTIONS)

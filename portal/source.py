@@ -77,6 +77,22 @@ def read_tree(content_dir: Path, known: Known | None = None, changed: set[str] |
     return Tree(shown, settings_source, folders, history_dates(content_dir), tuple(unread))
 
 
+def reread(tree: Tree, known: Known, changed: set[str]) -> Tree | None:
+    """`tree` (which `read_tree` returned, updating `known`) with the `changed` files read again, if each is a file
+    it already has: an edit, which leaves every folder's listing as it was. None if a file was added or removed
+    (or a changed path is not content at all): then only `read_tree` will do."""
+    fresh: dict[str, Source] = {}
+    for path in changed:
+        if path not in known or not os.path.isfile(path):
+            return None
+        before = known[path][1]
+        fresh[before.path] = _read(path, before.path, known, known, {})
+    folders = {folder: tuple(fresh.get(source.path, source) for source in sources) if fresh else sources
+               for folder, sources in tree.folders.items()}
+    settings = fresh.get(tree.settings.path, tree.settings) if tree.settings else None
+    return Tree(tree.root, settings, folders, tree.dates, tree.unread)
+
+
 def _read(path: str, shown: str, known: Known, seen: Known, trusted: Known) -> Source:
     """A file's Source (`shown` is its path for messages), read again only if its size or time has changed."""
     if path in trusted:
