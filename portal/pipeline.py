@@ -62,10 +62,20 @@ def build(paths: Paths, options: render.Options, tree: source.Tree | None = None
     """Build the site into `paths.out`; on any error the previous site is left exactly as it was."""
     site = load.load(tree or source.read_tree(paths.content), markdown(paths))
     static = render.assets(paths.static, site) | (render.dev_assets() if options.dev else {})
+    indexers: list[search.Indexer] = []
+
+    def start_search(indexed: list[str]) -> None:  # once the pages search reads are written
+        indexers.append(search.Indexer(stage, search.glob_for(indexed)))
+
     with output.staging(paths.out) as stage:
-        render.write_site(render.environment(paths.templates), site, static, options, stage)
-        if options.search:
-            search.index(stage, search.glob_for([spec.path for spec in pages.plan(site) if spec.indexed]))
+        try:
+            render.write_site(render.environment(paths.templates), site, static, options, stage,
+                              start_search if options.search else None)
+            for indexer in indexers:
+                indexer.wait()
+        finally:
+            for indexer in indexers:
+                indexer.stop()
     return site
 
 

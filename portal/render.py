@@ -3,9 +3,10 @@ as soon as it is made."""
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import jinja2
@@ -70,6 +71,7 @@ def dev_assets() -> dict[str, bytes]:
     return {f"{ASSET_DIR}/dev.js": DEV_OVERLAY.read_bytes()}
 
 
+NICER = 10  # the niceness of rendering while the search indexer runs
 PARALLEL_FROM = 300  # pages; below this, starting worker processes costs more than rendering in one
 
 
@@ -138,28 +140,41 @@ def other_files(r: Renderer, specs: list[PageSpec], static_files: dict[str, byte
 
 
 def write_site(env: jinja2.Environment, site: Site, static_files: dict[str, bytes], options: Options,
-               folder: Path | None) -> int:
+               folder: Path | None, indexed: Callable[[list[str]], None] | None = None) -> int:
     """Render every file of the site into `folder` (or only render, for a check), pages across all cores.
 
-    Each page is written as soon as it is rendered, so memory holds one page per process, not the site."""
+    Each page is written as soon as it is rendered, so memory holds one page per process, not the site. With
+    `indexed`, the pages search reads are written first and `indexed` is called with their paths (to start the
+    search indexer); the rest of the site is rendered while it runs."""
     r = renderer(env, site, static_files, options)
     site.index_related()  # before any worker is forked, so that it is built once
     specs = plan(site)
+    phases = [[s for s in specs if s.indexed], [s for s in specs if not s.indexed]] if indexed else [specs]
     if len(specs) < PARALLEL_FROM or parallel.workers() == 1:
+        for number, phase in enumerate(phases):
+            if number == 1 and indexed:
+                indexed([spec.path for spec in phases[0]])
+            _render_into(r, phase, folder)
         _write_all(folder, other_files(r, specs, static_files))
-        _render_into(r, specs, folder)
         return len(specs)
     global _JOB  # noqa: PLW0603 (handed to the forked workers, which inherit it instead of unpickling it)
-    shares = parallel.workers() * 4
-    _JOB = (r, specs, folder, shares)
+    shares = parallel.workers() * parallel.SHARES_PER_WORKER
+    _JOB = (r, phases, folder, shares)
+    priority = os.getpriority(os.PRIO_PROCESS, 0)
     try:
         with parallel.pool() as pool:
-            rendering = pool.imap_unordered(_render_share, range(shares))
+            if indexed:
+                pool.map(_render_share, [(0, share) for share in range(shares)])
+                indexed([spec.path for spec in phases[0]])
+            rendering = pool.imap_unordered(_render_share, [(len(phases) - 1, share) for share in range(shares)])
+            if indexed:
+                _yield_to_search()
             _write_all(folder, other_files(r, specs, static_files))  # while the workers render the pages
             for _count in rendering:
                 pass
     finally:
         _JOB = None
+        os.setpriority(os.PRIO_PROCESS, 0, priority)
     return len(specs)
 
 
@@ -168,16 +183,26 @@ def _write_all(folder: Path | None, files: dict[str, bytes]) -> None:
         output.write_file(folder, path, data)
 
 
-_JOB: tuple[Renderer, list[PageSpec], Path | None, int] | None = None
+_JOB: tuple[Renderer, list[list[PageSpec]], Path | None, int] | None = None
 
 
-def _render_share(share: int) -> int:
-    """In a worker: render every page whose index is `share` modulo the number of shares (mixing big and small)."""
+def _render_share(task: tuple[int, int]) -> int:
+    """In a worker: of one phase's pages, render those whose index is `share` modulo the number of shares
+    (mixing big and small)."""
     assert _JOB is not None
-    r, specs, folder, shares = _JOB
-    mine = specs[share::shares]
+    r, phases, folder, shares = _JOB
+    phase, share = task
+    if phase and len(phases) > 1:
+        _yield_to_search()
+    mine = phases[phase][share::shares]
     _render_into(r, mine, folder)
     return len(mine)
+
+
+def _yield_to_search() -> None:
+    """Render the pages search does not read at a lower priority than the search indexer, which started when the
+    others were written: it is the longer job, and it leaves a core idle for these pages while it writes."""
+    os.setpriority(os.PRIO_PROCESS, 0, max(os.getpriority(os.PRIO_PROCESS, 0), NICER))
 
 
 def _render_into(r: Renderer, specs: list[PageSpec], folder: Path | None) -> None:

@@ -30,14 +30,33 @@ def glob_for(pages: list[str]) -> str:
     return "{" + ",".join(sorted(shapes)) + "}"
 
 
+class Indexer:
+    """Pagefind, started over the pages of `site_dir` that match `glob`; `wait` for it to write a deterministic
+    `site_dir/pagefind/`. It runs in its own process, so the build can go on with pages search does not read."""
+
+    def __init__(self, site_dir: Path, glob: str = "**/*.html") -> None:
+        self.site_dir = site_dir
+        self.process = subprocess.Popen([sys.executable, "-m", "pagefind_bin", "--site", str(site_dir), "--glob", glob,
+                                         "--output-subdir", "pagefind", "--quiet"],
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def wait(self) -> None:
+        """Wait for Pagefind to finish, then make its index canonical; SearchIndexError if it failed."""
+        printed, _ = self.process.communicate()
+        if self.process.returncode != 0:
+            raise SearchIndexError(f"Pagefind failed:\n{printed}")
+        canonicalise(self.site_dir / "pagefind")
+
+    def stop(self) -> None:
+        """Stop Pagefind if it is still running (the build failed while it ran)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+
+
 def index(site_dir: Path, glob: str = "**/*.html") -> None:
     """Run Pagefind over the pages of `site_dir` that match `glob`, writing a deterministic `site_dir/pagefind/`."""
-    command = [sys.executable, "-m", "pagefind_bin", "--site", str(site_dir), "--glob", glob,
-               "--output-subdir", "pagefind", "--quiet"]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise SearchIndexError(f"Pagefind failed:\n{result.stdout}{result.stderr}")
-    canonicalise(site_dir / "pagefind")
+    Indexer(site_dir, glob).wait()
 
 
 def _read(path: Path) -> Any:

@@ -176,10 +176,21 @@ def test_search_reads_only_the_indexed_pages(built: tuple[Path, Site], tmp_path:
 
     search.index(copy, glob)  # even a pack that asks to be indexed is never read
     assert page_count(copy) == sum(1 for spec in pages.plan(site) if spec.indexed) == page_count(out)
-    globs = []
-    monkeypatch.setattr(search, "index", lambda folder, glob="**/*.html": globs.append(glob))
+    globs, written = [], []
+
+    class Recorder:  # stands in for Pagefind: notes the glob, and which pages were there when it started
+        def __init__(self, folder: Path, glob: str) -> None:
+            globs.append(glob)
+            written.extend(p.relative_to(folder).as_posix() for p in folder.rglob("*.html"))
+
+        def wait(self) -> None: ...
+
+        def stop(self) -> None: ...
+
+    monkeypatch.setattr(search, "Indexer", Recorder)
     pipeline.build(pipeline.Paths(PROJECT / "content", tmp_path / "again"), Options())
     assert globs == [glob]
+    assert sorted(written) == sorted(spec.path for spec in pages.plan(site) if spec.indexed)  # and only those yet
 
 
 def test_a_site_with_records_swapped_equals_one_built_afresh() -> None:
