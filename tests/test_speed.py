@@ -2,6 +2,7 @@
 parallel rendering, the Markdown cache, skipped builds and the dev server's pages rendered on request."""
 from __future__ import annotations
 
+import gzip
 import json
 import random
 import shutil
@@ -233,3 +234,19 @@ def test_dev_server_pages_after_text_only_edits_match_a_cold_build(tmp_path: Pat
     study.write_text(good, encoding="utf-8")
     assert dev.refresh({str(study)})
     assert {path: _served(dev, path) for path in expected} == expected
+
+
+def test_search_indexes_what_a_page_says_not_its_links_to_other_pages(built: tuple[Path, Site]) -> None:
+    out, site = built
+    fragments = {}
+    for path in (out / "pagefind" / "fragment").glob("*.pf_fragment"):
+        data = gzip.decompress(path.read_bytes())
+        fragment = json.loads(data[len(search.SIGNATURE):])
+        fragments[fragment["url"]] = fragment
+    study, following = site.casestudies[0], site.casestudies[1]
+    content = fragments["/" + study.url]["content"]
+    assert study.title in content and "What we did" in content
+    related = site.related(study)[0]
+    for left_out in (following.title, related.title, "How to cite", site.action_by_id[study.actions[0]].statement):
+        assert left_out not in content, left_out
+    assert site.casestudies[5].summary not in fragments["/casestudies/"]["content"]  # lists of cards
