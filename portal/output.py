@@ -6,7 +6,7 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 
 def write_file(folder: Path | None, relative: str, data: bytes) -> None:
@@ -17,6 +17,28 @@ def write_file(folder: Path | None, relative: str, data: bytes) -> None:
     target = folder / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
+
+
+BATCH = 4096  # pieces joined before each write
+
+
+def write_pieces(folder: Path | None, relative: str, pieces: Iterable[str]) -> None:
+    """Write one page of the site as UTF-8 from the pieces of text it is made in, a batch at a time, so that a
+    large page is never held whole; None renders the pieces without keeping them (a check)."""
+    if folder is None:
+        for _piece in pieces:
+            pass
+        return
+    target = folder / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "w", encoding="utf-8", newline="") as file:
+        batch: list[str] = []
+        for piece in pieces:
+            batch.append(piece)
+            if len(batch) == BATCH:
+                file.write("".join(batch))
+                batch.clear()
+        file.write("".join(batch))
 
 
 @contextmanager

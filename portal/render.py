@@ -6,7 +6,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
 import jinja2
@@ -207,7 +207,7 @@ def _yield_to_search() -> None:
 
 def _render_into(r: Renderer, specs: list[PageSpec], folder: Path | None) -> None:
     for spec in specs:
-        output.write_file(folder, spec.path, r.page(spec))
+        output.write_pieces(folder, spec.path, page_pieces(r, spec))
 
 
 def relative_root(spec: PageSpec, options: Options) -> str:
@@ -219,8 +219,19 @@ def relative_root(spec: PageSpec, options: Options) -> str:
 
 
 def render_page(r: Renderer, spec: PageSpec) -> str:
-    """One page's HTML. Templates link with `root`, the prefix back to the site root (`{{ root }}{{ study.url }}`),
-    and to the home page with `home`."""
+    """One page's HTML."""
+    return r.env.get_template(spec.template).render(page_context(r, spec))
+
+
+def page_pieces(r: Renderer, spec: PageSpec) -> Iterator[str]:
+    """One page's HTML in the pieces Jinja makes it in, for writing as they come: an evidence pack holds every
+    case study of an area, and joined whole it would take several times its size in memory."""
+    return r.env.get_template(spec.template).generate(page_context(r, spec))
+
+
+def page_context(r: Renderer, spec: PageSpec) -> dict[str, Any]:
+    """What a page's template is given. Templates link with `root`, the prefix back to the site root
+    (`{{ root }}{{ study.url }}`), and to the home page with `home`."""
     options = r.options
     root = relative_root(spec, options)
 
@@ -236,7 +247,7 @@ def render_page(r: Renderer, spec: PageSpec) -> str:
                                "canonical": canonical, "public_url": public, "dev": options.dev,
                                "datasets": r.datasets, "separator": opendata.LIST_SEPARATOR,
                                "indexed": spec.indexed, **spec.args}
-    return r.env.get_template(spec.template).render(context)
+    return context
 
 
 def feed_context(site: Site, options: Options) -> dict[str, Any]:
