@@ -151,30 +151,26 @@ def write_site(env: jinja2.Environment, site: Site, static_files: dict[str, byte
     specs = plan(site)
     phases = [[s for s in specs if s.indexed], [s for s in specs if not s.indexed]] if indexed else [specs]
     if len(specs) < PARALLEL_FROM or parallel.workers() == 1:
-        for number, phase in enumerate(phases):
-            if number == 1 and indexed:
-                indexed([spec.path for spec in phases[0]])
+        for phase in phases:
             _render_into(r, phase, folder)
+            if indexed and phase is phases[0]:
+                indexed([spec.path for spec in phase])
         _write_all(folder, other_files(r, specs, static_files))
         return len(specs)
     global _JOB  # noqa: PLW0603 (handed to the forked workers, which inherit it instead of unpickling it)
     shares = parallel.workers() * parallel.SHARES_PER_WORKER
     _JOB = (r, phases, folder, shares)
-    priority = os.getpriority(os.PRIO_PROCESS, 0)
     try:
         with parallel.pool() as pool:
             if indexed:
                 pool.map(_render_share, [(0, share) for share in range(shares)])
                 indexed([spec.path for spec in phases[0]])
             rendering = pool.imap_unordered(_render_share, [(len(phases) - 1, share) for share in range(shares)])
-            if indexed:
-                _yield_to_search()
             _write_all(folder, other_files(r, specs, static_files))  # while the workers render the pages
             for _count in rendering:
                 pass
     finally:
         _JOB = None
-        os.setpriority(os.PRIO_PROCESS, 0, priority)
     return len(specs)
 
 
@@ -200,8 +196,9 @@ def _render_share(task: tuple[int, int]) -> int:
 
 
 def _yield_to_search() -> None:
-    """Render the pages search does not read at a lower priority than the search indexer, which started when the
-    others were written: it is the longer job, and it leaves a core idle for these pages while it writes."""
+    """In a worker: render the pages search does not read at a lower priority than the search indexer, which
+    started when the others were written: it is the longer job, and it leaves a core idle for these pages while
+    it writes its files. The workers end with the build, and their priority with them."""
     os.setpriority(os.PRIO_PROCESS, 0, max(os.getpriority(os.PRIO_PROCESS, 0), NICER))
 
 
