@@ -29,7 +29,6 @@ UNSURE_CHARACTERS = "`\\<_!\r\t\x02\x03"
 ENTITY = re.compile(r"&#?\w+;")
 INLINE = re.compile(r"\*\*([^*\s](?:[^*]*[^*\s])?)\*\*(?!\*)|(?<!\*)\*([^*\s](?:[^*]*[^*\s])?)\*(?!\*)"
                     r"|\[([^\[\]*]+)\]\(([A-Za-z0-9/.:#?=%~+,;@-]+)\)")
-PLAIN_CHUNK = re.compile(r"[^*\[\]]*")
 
 
 class Unsure(Exception):
@@ -86,8 +85,8 @@ def _render(text: str, targets: list[str]) -> tuple[str, Headings]:
 
 
 def _blocks(text: str) -> list[list[str]]:
-    """The text's blocks, as lists of lines; a line that starts with a space (indented code or a nested list)
-    or only looks blank is not plain."""
+    """The text's blocks, as lists of lines; a line that starts with a space (indented code, a nested list or a
+    line of spaces) is not plain."""
     blocks: list[list[str]] = []
     current: list[str] = []
     for line in text.split("\n"):
@@ -96,7 +95,7 @@ def _blocks(text: str) -> list[list[str]]:
                 blocks.append(current)
                 current = []
             continue
-        if line[0] == " " or line[-1] == " " and not line.strip():
+        if line[0] == " ":
             raise Unsure
         if "|" in line and not line.startswith("|"):
             raise Unsure  # perhaps a table without its outer pipes
