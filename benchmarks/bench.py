@@ -477,7 +477,7 @@ def replace_in_body(text: str, old: str, new: str) -> str:
 
 def measure_edit_reload(corpus: Corpus, run_dir: Path, runs: int, timeout: float) -> tuple[Measure, list[float]]:
     """Edit one case study while `build.py serve` runs and time until the open page shows the new word."""
-    measure = Measure("edit a case study to the open page reloaded", "ms")
+    measure = Measure("edit a case study to the open page showing it", "ms")
     study = corpus.studies[len(corpus.studies) // 2]
     port = free_port()
     log_path = run_dir / "serve.log"
