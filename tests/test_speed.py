@@ -85,13 +85,16 @@ def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_parallel_and_cached_builds_are_byte_identical_to_a_plain_one(tmp_path: Path,
+def test_parallel_and_cached_builds_are_byte_identical_to_a_plain_one(tmp_path: Path, built: tuple[Path, Site],
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     content = PROJECT / "content"
     plain = tmp_path / "plain"
     pipeline.build(pipeline.Paths(content, plain), Options(search=False))
-    monkeypatch.setattr(markup, "PARALLEL_FROM", 1)  # every core, even for 24 case studies
+    monkeypatch.setattr(load, "PARALLEL_FROM", 1)  # every core, even for 24 case studies
+    monkeypatch.setattr(markup, "PARALLEL_FROM", 1)
     monkeypatch.setattr(render, "PARALLEL_FROM", 1)
+    pipeline.build(pipeline.Paths(content, tmp_path / "searched"), Options())  # search starts between the phases
+    assert _tree(tmp_path / "searched") == _tree(built[0])
     cached = pipeline.Paths(content, tmp_path / "parallel", cache=tmp_path / "cache")
     pipeline.build(cached, Options(search=False))
     assert (tmp_path / "cache" / "markdown.marshal").is_file()
@@ -189,9 +192,13 @@ def test_search_reads_only_the_indexed_pages(built: tuple[Path, Site], tmp_path:
         def stop(self) -> None: ...
 
     monkeypatch.setattr(search, "Indexer", Recorder)
-    pipeline.build(pipeline.Paths(PROJECT / "content", tmp_path / "again"), Options())
-    assert globs == [glob]
-    assert sorted(written) == sorted(spec.path for spec in pages.plan(site) if spec.indexed)  # and only those yet
+    for parallel_from in (render.PARALLEL_FROM, 1):  # in one process, and across all cores
+        monkeypatch.setattr(render, "PARALLEL_FROM", parallel_from)
+        globs.clear()
+        written.clear()
+        pipeline.build(pipeline.Paths(PROJECT / "content", tmp_path / f"again{parallel_from}"), Options())
+        assert globs == [glob]
+        assert sorted(written) == sorted(spec.path for spec in pages.plan(site) if spec.indexed)  # and only those
 
 
 def test_a_site_with_records_swapped_equals_one_built_afresh() -> None:
