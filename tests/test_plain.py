@@ -46,6 +46,7 @@ def test_the_benchmark_corpus_is_all_rendered_quickly_and_the_same(tmp_path: Pat
 
 @pytest.mark.parametrize("text", [
     "- a\n    - nested", "> quoted", "    code", "Some `code`.", "A [link](javascript:alert(1)).", "An ![image](a.png).",
+    "A [link](javascript:void).", "A [link](data:text/html;base64,x).",
     "Raw <b>HTML</b>.", "Snake_case.", "&copy; 2010", "Line  \nbreak", "Title\n=====", "Text\n\n---\n\nMore",
     "- a\n\n- b", "[r]: https://example.org", "***both***", "2 * 3", "a | b\n--- | ---\n1 | 2", "## Heading ##",
 ])
