@@ -23,11 +23,13 @@ def pool() -> Pool:
 
     Everything is frozen out of the garbage collector's reach while they fork: otherwise their first full
     collection writes to every object they inherited, and the kernel copies each page of the parent's memory."""
+    frozen_before = gc.get_freeze_count()  # the dev server freezes its first model for good: keep it so
     gc.freeze()
     try:
         return get_context("fork").Pool(workers())
     finally:
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()
 
 
 def map_in_order(func: Callable[[T], R], items: Sequence[T], parallel_from: int) -> list[R]:
