@@ -34,8 +34,8 @@ def _replace(target: Path, data: bytes) -> None:
 
 
 class MarkdownCache:
-    """Rendered Markdown in one file, keyed by a hash of the text, of portal/markup.py and of Python-Markdown's
-    version. Only what the last build used is kept, so the file never outgrows the content."""
+    """Rendered Markdown in one file, keyed by a hash of the text, of the renderers (portal/markup.py and
+    portal/plain.py) and of Python-Markdown's version. Only what the last build used is kept, so the file never outgrows the content."""
 
     def __init__(self, folder: Path, read_only: bool = False) -> None:
         self.file = folder / "markdown.marshal"

@@ -130,7 +130,7 @@ class Cache(Protocol):
 
 def render_all(texts: Iterable[str], cache: Cache | None = None) -> dict[str, Rendered]:
     """Render many Markdown bodies, each once: from the cache when it has them, the rest across all cores."""
-    wanted = sorted(set(texts))
+    wanted = list(dict.fromkeys(texts))
     found = cache.lookup(wanted) if cache else {}
     missing = [t for t in wanted if t not in found]
     fresh = parallel.map_in_order(render, missing, PARALLEL_FROM)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import gc
 import os
+from contextlib import contextmanager
 from multiprocessing import get_context
 from multiprocessing.pool import Pool
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -18,44 +19,51 @@ def workers() -> int:
     return min(os.cpu_count() or 1, MAX_WORKERS)
 
 
-def pool() -> Pool:
-    """A pool of forked workers: they inherit the model instead of unpickling it.
+@contextmanager
+def forked(work: Any) -> Iterator[Pool]:
+    """A pool of forked workers that inherit `work` (read in them with `job()`) instead of unpickling it: the
+    model, the pages to render, the files to parse. Only what the workers return travels back.
 
     Everything is frozen out of the garbage collector's reach while they fork: otherwise their first full
     collection writes to every object they inherited, and the kernel copies each page of the parent's memory."""
+    global _JOB  # noqa: PLW0603 (read by the forked workers)
+    _JOB = work
     frozen_before = gc.get_freeze_count()  # the dev server freezes its first model for good: keep it so
-    gc.freeze()
     try:
-        return get_context("fork").Pool(workers())
+        gc.freeze()
+        try:
+            workers_pool = get_context("fork").Pool(workers())
+        finally:
+            if not frozen_before:
+                gc.unfreeze()
+        with workers_pool:
+            yield workers_pool
     finally:
-        if not frozen_before:
-            gc.unfreeze()
+        _JOB = None
+
+
+def job() -> Any:
+    """In a worker of `forked`: the job it inherited."""
+    assert _JOB is not None, "only a worker of parallel.forked has a job"
+    return _JOB
+
+
+_JOB: Any = None
 
 
 def map_in_order(func: Callable[[T], R], items: Sequence[T], parallel_from: int) -> list[R]:
-    """`[func(item) for item in items]`, across all cores when there are at least `parallel_from` items.
-
-    The forked workers inherit `func` and `items` instead of unpickling them: only the results travel back."""
+    """`[func(item) for item in items]`, across all cores when there are at least `parallel_from` items."""
     if len(items) < parallel_from or workers() == 1:
         return [func(item) for item in items]
-    global _JOB  # noqa: PLW0603 (read by the forked workers)
     shares = workers() * SHARES_PER_WORKER
-    _JOB = (func, items, shares)
-    try:
-        with pool() as workers_pool:
-            parts = workers_pool.map(_share, range(shares))
-    finally:
-        _JOB = None
+    with forked((func, items, shares)) as workers_pool:
+        parts = workers_pool.map(_share, range(shares))
     results: list[Any] = [None] * len(items)
     for share, part in enumerate(parts):
         results[share::shares] = part
     return results
 
 
-_JOB: tuple[Callable[[Any], Any], Sequence[Any], int] | None = None
-
-
 def _share(share: int) -> list[Any]:
-    assert _JOB is not None
-    func, items, shares = _JOB
+    func, items, shares = job()
     return [func(item) for item in items[share::shares]]

@@ -157,20 +157,15 @@ def write_site(env: jinja2.Environment, site: Site, static_files: dict[str, byte
                 indexed([spec.path for spec in phase])
         _write_all(folder, other_files(r, specs, static_files))
         return len(specs)
-    global _JOB  # noqa: PLW0603 (handed to the forked workers, which inherit it instead of unpickling it)
     shares = parallel.workers() * parallel.SHARES_PER_WORKER
-    _JOB = (r, phases, folder, shares)
-    try:
-        with parallel.pool() as pool:
-            if indexed:
-                pool.map(_render_share, [(0, share) for share in range(shares)])
-                indexed([spec.path for spec in phases[0]])
-            rendering = pool.imap_unordered(_render_share, [(len(phases) - 1, share) for share in range(shares)])
-            _write_all(folder, other_files(r, specs, static_files))  # while the workers render the pages
-            for _count in rendering:
-                pass
-    finally:
-        _JOB = None
+    with parallel.forked((r, phases, folder, shares)) as pool:
+        if indexed:
+            pool.map(_render_share, [(0, share) for share in range(shares)])
+            indexed([spec.path for spec in phases[0]])
+        rendering = pool.imap_unordered(_render_share, [(len(phases) - 1, share) for share in range(shares)])
+        _write_all(folder, other_files(r, specs, static_files))  # while the workers render the pages
+        for _count in rendering:
+            pass
     return len(specs)
 
 
@@ -179,14 +174,10 @@ def _write_all(folder: Path | None, files: dict[str, bytes]) -> None:
         output.write_file(folder, path, data)
 
 
-_JOB: tuple[Renderer, list[list[PageSpec]], Path | None, int] | None = None
-
-
 def _render_share(task: tuple[int, int]) -> int:
     """In a worker: of one phase's pages, render those whose index is `share` modulo the number of shares
     (mixing big and small)."""
-    assert _JOB is not None
-    r, phases, folder, shares = _JOB
+    r, phases, folder, shares = parallel.job()
     phase, share = task
     if phase and len(phases) > 1:
         _yield_to_search()

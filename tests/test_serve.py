@@ -1,6 +1,7 @@
 """The dev server in headless Chromium: a content change reloads the open page; a broken file shows its problem."""
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -56,8 +57,11 @@ def test_edit_reloads_and_errors_show_then_clear(page: Page, dev_server: tuple[s
     study = content / STUDY
     good = study.read_text(encoding="utf-8")
 
+    page.evaluate("window.sameDocument = true")
     study.write_text(good.replace('title: "Friends of Parks"', 'title: "Friends of the Parks"'), encoding="utf-8")
     expect(page.get_by_role("heading", level=1)).to_have_text("Friends of the Parks", timeout=10_000)
+    assert page.evaluate("window.sameDocument === true"), "the change should be swapped in, not reloaded"
+    expect(page).to_have_title(re.compile("^Friends of the Parks"))
 
     study.write_text(good.replace("number: 24", "number: twenty-four"), encoding="utf-8")
     alert = page.locator("#dev-errors")

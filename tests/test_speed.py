@@ -12,7 +12,7 @@ from pathlib import Path
 import markdown
 import pytest
 
-from portal import cli, load, markup, pages, pipeline, render, search, serve, source
+from portal import cli, load, markup, output, pages, pipeline, render, search, serve, source
 from portal.model import CaseStudy, Site
 from portal.render import Options
 from tests.conftest import PROJECT
@@ -93,6 +93,7 @@ def test_parallel_and_cached_builds_are_byte_identical_to_a_plain_one(tmp_path: 
     monkeypatch.setattr(load, "PARALLEL_FROM", 1)  # every core, even for 24 case studies
     monkeypatch.setattr(markup, "PARALLEL_FROM", 1)
     monkeypatch.setattr(render, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(output, "BATCH", 7)  # every page written in many batches
     pipeline.build(pipeline.Paths(content, tmp_path / "searched"), Options())  # search starts between the phases
     assert _tree(tmp_path / "searched") == _tree(built[0])
     cached = pipeline.Paths(content, tmp_path / "parallel", cache=tmp_path / "cache")
