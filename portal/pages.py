@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import search
 from .model import CaseStudy, Site
 
 
@@ -56,9 +57,9 @@ def plan(site: Site, memo: dict[tuple[int, int, int], PageSpec] | None = None) -
                  "Every framework action, with the number of case studies that evidence it.", (HOME,), "List"),
         PageSpec("evidence-map/index.html", "evidence_map.html", "Evidence map",
                  "Which case studies evidence which actions, and where evidence is missing.", (HOME,), "Evidence map"),
-        PageSpec("search/index.html", "search.html", "Search", "Search the equality evidence.", (HOME,), "Search"),
-        PageSpec("404.html", "404.html", "Page not found", "The page you asked for does not exist.", (), ""),
     ]
+    search_at = len(specs)  # the search page comes here, once the pages it searches are known
+    specs.append(PageSpec("404.html", "404.html", "Page not found", "The page you asked for does not exist.", (), ""))
     specs.append(PageSpec("data/index.html", "data.html", "Open data",
                           "The evidence as CSV and JSON files to download, with every field described.", (HOME,), "Page"))
     if site.progress:
@@ -81,6 +82,9 @@ def plan(site: Site, memo: dict[tuple[int, int, int], PageSpec] | None = None) -
                        "Equality group", {"group": g}) for g in site.groups]
     specs += [PageSpec(f"{p.url}index.html", "page.html", p.title, p.summary or p.title, (HOME,), "Page",
                        {"page": p}) for p in site.pages]
+    bundles = search.bundles(sum(spec.indexed for spec in specs))  # the search page merges every part of the index
+    specs.insert(search_at, PageSpec("search/index.html", "search.html", "Search", "Search the equality evidence.",
+                                     (HOME,), "Search", {"bundles": bundles}))
     return specs
 
 

@@ -64,8 +64,8 @@ def build(paths: Paths, options: render.Options, tree: source.Tree | None = None
     static = render.assets(paths.static, site) | (render.dev_assets() if options.dev else {})
     indexers: list[search.Indexer] = []
 
-    def start_search(indexed: list[str]) -> None:  # once the pages search reads are written
-        indexers.append(search.Indexer(stage, search.glob_for(indexed)))
+    def start_search(bundle: str, pages: list[str]) -> None:  # once the pages of a part of the index are written
+        indexers.append(search.Indexer(stage, pages, bundle))
 
     with output.staging(paths.out) as stage:
         try:

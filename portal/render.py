@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
-from . import markup, opendata, output, parallel
+from . import markup, opendata, output, parallel, search
 from .model import CaseStudy, Site
 from .pages import PageSpec, duplicate_paths, plan
 
@@ -140,28 +140,34 @@ def other_files(r: Renderer, specs: list[PageSpec], static_files: dict[str, byte
 
 
 def write_site(env: jinja2.Environment, site: Site, static_files: dict[str, bytes], options: Options,
-               folder: Path | None, indexed: Callable[[list[str]], None] | None = None) -> int:
+               folder: Path | None, indexed: Callable[[str, list[str]], None] | None = None) -> int:
     """Render every file of the site into `folder` (or only render, for a check), pages across all cores.
 
     Each page is written as soon as it is rendered, so memory holds one page per process, not the site. With
-    `indexed`, the pages search reads are written first and `indexed` is called with their paths (to start the
-    search indexer); the rest of the site is rendered while it runs."""
+    `indexed`, the pages search reads are written first, a part of the search index at a time (`search.parts`),
+    and `indexed(bundle, paths)` is called as soon as a part's pages are written (to start its indexer); the rest
+    of the site is rendered while the indexers run."""
     r = renderer(env, site, static_files, options)
     site.index_related()  # before any worker is forked, so that it is built once
     specs = plan(site)
-    phases = [[s for s in specs if s.indexed], [s for s in specs if not s.indexed]] if indexed else [specs]
+    if indexed:
+        parts = search.parts([s for s in specs if s.indexed])
+        phases = [*parts.values(), [s for s in specs if not s.indexed]]
+        bundles = list(parts)
+    else:
+        phases, bundles = [specs], []
     if len(specs) < PARALLEL_FROM or parallel.workers() == 1:
-        for phase in phases:
+        for number, phase in enumerate(phases):
             _render_into(r, phase, folder)
-            if indexed and phase is phases[0]:
-                indexed([spec.path for spec in phase])
+            if number < len(bundles):
+                indexed(bundles[number], [spec.path for spec in phase])  # type: ignore[misc]
         _write_all(folder, other_files(r, specs, static_files))
         return len(specs)
     shares = parallel.workers() * parallel.SHARES_PER_WORKER
-    with parallel.forked((r, phases, folder, shares)) as pool:
-        if indexed:
-            pool.map(_render_share, [(0, share) for share in range(shares)])
-            indexed([spec.path for spec in phases[0]])
+    with parallel.forked((r, phases, len(bundles), folder, shares)) as pool:
+        for number, bundle in enumerate(bundles):
+            pool.map(_render_share, [(number, share) for share in range(shares)])
+            indexed(bundle, [spec.path for spec in phases[number]])  # type: ignore[misc]
         rendering = pool.imap_unordered(_render_share, [(len(phases) - 1, share) for share in range(shares)])
         _write_all(folder, other_files(r, specs, static_files))  # while the workers render the pages
         for _count in rendering:
@@ -177,9 +183,9 @@ def _write_all(folder: Path | None, files: dict[str, bytes]) -> None:
 def _render_share(task: tuple[int, int]) -> int:
     """In a worker: of one phase's pages, render those whose index is `share` modulo the number of shares
     (mixing big and small)."""
-    r, phases, folder, shares = parallel.job()
+    r, phases, searched, folder, shares = parallel.job()
     phase, share = task
-    if phase and len(phases) > 1:
+    if searched and phase == searched:  # the pages search does not read, once it runs
         _yield_to_search()
     mine = phases[phase][share::shares]
     _render_into(r, mine, folder)

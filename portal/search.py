@@ -8,55 +8,106 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence, TypeVar
 
 import cbor2
 
 SIGNATURE = b"pagefind_dcd"
+T = TypeVar("T")
 
 
 class SearchIndexError(RuntimeError):
     """Pagefind failed; the message holds what it printed."""
 
 
-def glob_for(pages: list[str]) -> str:
-    """A Pagefind glob naming the folders of the pages to index, so that it never reads the others (the evidence
-    packs: each holds every case study of an area, and reading them costs more time and memory than all the rest)."""
-    shapes = {"/".join([parts[0], *["*"] * (len(parts) - 2), parts[-1]]) if len(parts) > 2 else path
-              for path in pages for parts in [path.split("/")]}
-    return "{" + ",".join(sorted(shapes)) + "}"
+SPLIT_FROM = 1000  # pages to search; from this many, they are indexed in PARTS parts at once
+PARTS = 2  # a fixed number, not one per core, so that the same content gives the same site on every machine
+
+
+def bundles(count: int) -> list[str]:
+    """The folders of the search index, relative to the site root, for a site with `count` pages to search:
+    `pagefind/`, and from SPLIT_FROM pages also `pagefind/part-2/` and so on. Pagefind writes its index on one core
+    with maximum compression, which takes longer than reading the pages; parts are written at the same time, and
+    the search page merges them (Pagefind's multisite search), at the cost of one more small download each."""
+    parts = PARTS if count >= SPLIT_FROM else 1
+    return ["pagefind/"] + [f"pagefind/part-{number}/" for number in range(2, parts + 1)]
+
+
+def parts(pages: Sequence[T]) -> dict[str, list[T]]:
+    """Each folder of the search index, with the pages it indexes: the pages dealt to the parts in turn."""
+    folders = bundles(len(pages))
+    return {folder: pages[number::len(folders)] for number, folder in enumerate(folders)}
 
 
 class Indexer:
-    """Pagefind, started over the pages of `site_dir` that match `glob`; `wait` for it to write a deterministic
-    `site_dir/pagefind/`. It runs in its own process, so the build can go on with pages search does not read."""
+    """Pagefind, started over `pages` of `site_dir` (site-relative paths) to write the index folder `bundle` of it;
+    `wait` for it to finish and make the index deterministic. It runs in its own process, so the build can go on
+    with the pages search does not read. It is told which pages to read by name, so that it never reads the others
+    (the evidence packs: each holds every case study of an area, and reading them costs more time and memory than
+    all the rest); the list is too long for a command line, so it goes in a settings file of its own."""
 
-    def __init__(self, site_dir: Path, glob: str = "**/*.html") -> None:
-        self.site_dir = site_dir
-        self.process = subprocess.Popen([sys.executable, "-m", "pagefind_bin", "--site", str(site_dir), "--glob", glob,
-                                         "--output-subdir", "pagefind", "--quiet"],
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    def __init__(self, site_dir: Path, pages: list[str], bundle: str = "pagefind/") -> None:
+        self.index_dir = site_dir / bundle
+        self.settings = Path(tempfile.mkdtemp(prefix="portal-search-"))
+        try:
+            settings = {"site": str(site_dir.resolve()), "glob": glob_for(pages),
+                        "output_path": str(self.index_dir.resolve())}
+            (self.settings / "pagefind.json").write_text(json.dumps(settings), encoding="utf-8")
+            self.process = subprocess.Popen([sys.executable, "-m", "pagefind_bin", "--quiet"], cwd=self.settings,
+                                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        except BaseException:
+            shutil.rmtree(self.settings, ignore_errors=True)
+            raise
 
     def wait(self) -> None:
         """Wait for Pagefind to finish, then make its index canonical; SearchIndexError if it failed."""
-        printed, _ = self.process.communicate()
+        try:
+            printed, _ = self.process.communicate()
+        finally:
+            shutil.rmtree(self.settings, ignore_errors=True)
         if self.process.returncode != 0:
             raise SearchIndexError(f"Pagefind failed:\n{printed}")
-        canonicalise(self.site_dir / "pagefind")
+        canonicalise(self.index_dir)
 
     def stop(self) -> None:
         """Stop Pagefind if it is still running (the build failed while it ran)."""
         if self.process.poll() is None:
             self.process.kill()
             self.process.communicate()
+        shutil.rmtree(self.settings, ignore_errors=True)
 
 
-def index(site_dir: Path, glob: str = "**/*.html") -> None:
-    """Run Pagefind over the pages of `site_dir` that match `glob`, writing a deterministic `site_dir/pagefind/`."""
-    Indexer(site_dir, glob).wait()
+GLOB_SPECIAL = re.compile(r"[*?$\[\]{}<>,:()\\]")  # Pagefind's globs (the wax crate) take these escaped
+
+
+def glob_for(pages: list[str]) -> str:
+    """A Pagefind glob that matches exactly `pages`: each named in full, its glob characters escaped (a backslash,
+    which a glob cannot name, is matched by `?`)."""
+    return "{" + ",".join(GLOB_SPECIAL.sub(_escape, page) for page in pages) + "}"
+
+
+def _escape(special: re.Match[str]) -> str:
+    return "?" if special[0] == "\\" else "\\" + special[0]
+
+
+def index(site_dir: Path, pages: list[str]) -> None:
+    """Index `pages` of `site_dir` for search, writing a deterministic index in each of `bundles(len(pages))`,
+    every part at once."""
+    indexers: list[Indexer] = []
+    try:
+        for bundle, share in parts(pages).items():
+            indexers.append(Indexer(site_dir, share, bundle))
+        for indexer in indexers:
+            indexer.wait()
+    finally:
+        for indexer in indexers:
+            indexer.stop()
 
 
 def _read(path: Path) -> Any:

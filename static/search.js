@@ -6,6 +6,10 @@ const list = document.getElementById("search-results");
 const root = new URL(form.dataset.siteRoot, document.baseURI);
 const pagefind = await import(new URL("pagefind/pagefind.js", root).href);
 await pagefind.options({ baseUrl: root.pathname });
+// A large site's index is written in parts at once; Pagefind searches them as one.
+for (const part of form.dataset.indexParts.split(" ").filter(Boolean)) {
+  await pagefind.mergeIndex(new URL(part, root).pathname, { baseUrl: root.pathname });
+}
 let latest = 0;
 
 const SELECTS = [...form.querySelectorAll("select")].map((select) => select.name);

@@ -4,9 +4,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, expect
 
-from portal import pipeline
+from portal import pages, pipeline
+from portal import search as search_index
 from portal.model import Site
 from portal.render import Options
 from tests.conftest import PROJECT, serve_folder
@@ -63,6 +65,36 @@ def test_search_works_under_a_sub_path(page: Page, tmp_path: Path) -> None:
         page.goto(url + "no/such/page/")
         page.get_by_role("link", name="home page").click()
         expect(page).to_have_url(url)
+    finally:
+        server.shutdown()
+
+
+def test_search_finds_the_same_in_an_index_written_in_parts(page: Page, site_url: str, tmp_path: Path,
+                                                           built: tuple[Path, Site],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    _out, site = built
+    monkeypatch.setattr(search_index, "SPLIT_FROM", 1)
+    out = tmp_path / "site"
+    pipeline.build(pipeline.Paths(PROJECT / "content", out), Options("https://example.org/equality/"))
+    whole = search(page, site_url, "training")  # the session's site: one index
+    titles = {spec.path: spec.title for spec in pages.plan(site)}
+    in_each = [{titles[path] for path in share}
+               for share in search_index.parts([s.path for s in pages.plan(site) if s.indexed]).values()]
+    assert len(in_each) == 2 and all(set(whole) & part for part in in_each)  # results from both parts
+    server, url = serve_folder(out, "/equality/")
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    try:
+        assert sorted(search(page, url, "training")) == sorted(whole)
+        assert any("/equality/pagefind/part-2/" in address for address in requested)
+        area = site.area_by_slug["modern-diverse-workforce"]
+        page.locator("label", has_text=area.name).click()
+        expect(page.locator("#search-status")).to_contain_text("with the filters you chose")
+        narrowed = page.locator(".search-results__title").all_inner_texts()
+        page.goto(site_url + "search/?q=training&area=Workforce")
+        expect(page.locator("#search-status")).to_contain_text("with the filters you chose")
+        assert sorted(narrowed) == sorted(page.locator(".search-results__title").all_inner_texts())
+        assert len(narrowed) < len(whole)
     finally:
         server.shutdown()
 

@@ -165,28 +165,69 @@ def test_dev_server_pages_after_edits_match_a_cold_build(tmp_path: Path) -> None
     assert b"`number` must be a whole number" in _served(dev, serve.ERRORS_FILE)
 
 
-def test_search_reads_only_the_indexed_pages(built: tuple[Path, Site], tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def _page_count(bundle: Path) -> int:
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    return sum(language["page_count"] for language in entry["languages"].values())
+
+
+def test_search_reads_only_the_indexed_pages(built: tuple[Path, Site], tmp_path: Path) -> None:
     out, site = built
-    glob = search.glob_for([spec.path for spec in pages.plan(site) if spec.indexed])
-    assert "casestudies/*/index.html" in glob and "pack" not in glob and "404" not in glob
+    indexed = [spec.path for spec in pages.plan(site) if spec.indexed]
+    assert "casestudies/index.html" in indexed and not any("pack" in p or "404" in p for p in indexed)
     copy = tmp_path / "site"
     shutil.copytree(out, copy, ignore=shutil.ignore_patterns("pagefind"))
     pack = copy / "areas" / "responsive-services" / "pack" / "index.html"
     pack.write_text(pack.read_text(encoding="utf-8").replace("<main ", "<main data-pagefind-body "), encoding="utf-8")
+    search.index(copy, indexed)  # even a pack that asks to be indexed is never read
+    assert _page_count(copy / "pagefind") == len(indexed) == _page_count(out / "pagefind")
 
-    def page_count(folder: Path) -> int:
-        entry = json.loads((folder / "pagefind" / "pagefind-entry.json").read_text(encoding="utf-8"))
-        return sum(language["page_count"] for language in entry["languages"].values())
 
-    search.index(copy, glob)  # even a pack that asks to be indexed is never read
-    assert page_count(copy) == sum(1 for spec in pages.plan(site) if spec.indexed) == page_count(out)
-    globs, written = [], []
+def test_search_reads_pages_by_name_whatever_characters_they_have(tmp_path: Path) -> None:
+    names = ["a{b},c[1]*?!$<x:y>(z)\\/index.html", "a{b}/index.html", "a/index.html", "plain/index.html"]
+    for name in names:
+        page = tmp_path / "site" / name
+        page.parent.mkdir(parents=True)
+        page.write_text(f'<html lang="en"><body><main data-pagefind-body><h1>{name}</h1><p>Some words.</p></main>'
+                        "</body></html>", encoding="utf-8")
+    search.index(tmp_path / "site", names[:1] + names[3:])
+    fragments = [json.loads(gzip.decompress(p.read_bytes())[len(search.SIGNATURE):])["url"]
+                 for p in (tmp_path / "site" / "pagefind" / "fragment").glob("*.pf_fragment")]
+    assert sorted(fragments) == ["/a{b},c[1]*?!$<x:y>(z)\\/", "/plain/"]
 
-    class Recorder:  # stands in for Pagefind: notes the glob, and which pages were there when it started
-        def __init__(self, folder: Path, glob: str) -> None:
-            globs.append(glob)
-            written.extend(p.relative_to(folder).as_posix() for p in folder.rglob("*.html"))
+
+def test_an_index_in_parts_holds_every_page_once_and_is_the_same_from_build_to_build(
+        tmp_path: Path, built: tuple[Path, Site], monkeypatch: pytest.MonkeyPatch) -> None:
+    _out, site = built
+    monkeypatch.setattr(search, "SPLIT_FROM", 1)
+    monkeypatch.setattr(render, "PARALLEL_FROM", 1)
+    for name in ("first", "second"):
+        pipeline.build(pipeline.Paths(PROJECT / "content", tmp_path / name), Options())
+    assert _tree(tmp_path / "first") == _tree(tmp_path / "second")
+    bundles = [tmp_path / "first" / bundle for bundle in search.bundles(search.SPLIT_FROM)]
+    assert [b.relative_to(tmp_path / "first").as_posix() + "/" for b in bundles] == ["pagefind/", "pagefind/part-2/"]
+    urls = [json.loads(gzip.decompress(p.read_bytes())[len(search.SIGNATURE):])["url"]
+            for bundle in bundles for p in (bundle / "fragment").glob("*.pf_fragment")]
+    indexed = [spec.url for spec in pages.plan(site) if spec.indexed]
+    assert sorted(urls) == sorted("/" + url for url in indexed)
+    assert [_page_count(bundle) for bundle in bundles] == [len(share) for share in search.parts(indexed).values()]
+    form = (tmp_path / "first" / "search" / "index.html").read_text(encoding="utf-8")
+    assert 'data-index-parts="pagefind/part-2/"' in form
+
+
+@pytest.mark.parametrize("split_from", [search.SPLIT_FROM, 1])  # one index; the index in parts
+def test_each_part_of_the_index_starts_as_soon_as_its_pages_are_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split_from: int) -> None:
+    monkeypatch.setattr(search, "SPLIT_FROM", split_from)
+    site = pipeline.check(pipeline.Paths(PROJECT / "content", tmp_path / "unused"))
+    indexed = [spec.path for spec in pages.plan(site) if spec.indexed]
+    expected = search.parts(indexed)
+    assert len(expected) == (1 if split_from > len(indexed) else search.PARTS)
+    assert sorted(p for share in expected.values() for p in share) == sorted(indexed)
+    started: list[tuple[str, list[str], list[str]]] = []
+
+    class Recorder:  # stands in for Pagefind: notes its part, and which pages were there when it started
+        def __init__(self, folder: Path, pages: list[str], bundle: str) -> None:
+            started.append((bundle, pages, sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.html"))))
 
         def wait(self) -> None: ...
 
@@ -195,11 +236,11 @@ def test_search_reads_only_the_indexed_pages(built: tuple[Path, Site], tmp_path:
     monkeypatch.setattr(search, "Indexer", Recorder)
     for parallel_from in (render.PARALLEL_FROM, 1):  # in one process, and across all cores
         monkeypatch.setattr(render, "PARALLEL_FROM", parallel_from)
-        globs.clear()
-        written.clear()
+        started.clear()
         pipeline.build(pipeline.Paths(PROJECT / "content", tmp_path / f"again{parallel_from}"), Options())
-        assert globs == [glob]
-        assert sorted(written) == sorted(spec.path for spec in pages.plan(site) if spec.indexed)  # and only those
+        assert [(bundle, pages) for bundle, pages, _written in started] == list(expected.items())
+        for number, (_bundle, _pages, written) in enumerate(started):  # its own pages and those before, no more
+            assert written == sorted(p for share in list(expected.values())[:number + 1] for p in share)
 
 
 def test_a_site_with_records_swapped_equals_one_built_afresh() -> None:
