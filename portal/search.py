@@ -8,7 +8,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import re
+import os
 import shutil
 import subprocess
 import sys
@@ -48,21 +48,20 @@ def parts(pages: Sequence[T]) -> dict[str, list[T]]:
 class Indexer:
     """Pagefind, started over `pages` of `site_dir` (site-relative paths) to write the index folder `bundle` of it;
     `wait` for it to finish and make the index deterministic. It runs in its own process, so the build can go on
-    with the pages search does not read. It is told which pages to read by name, so that it never reads the others
-    (the evidence packs: each holds every case study of an area, and reading them costs more time and memory than
-    all the rest); the list is too long for a command line, so it goes in a settings file of its own."""
+    with the pages search does not read. Pagefind is shown a folder of links to these pages only (a glob naming
+    them all fails beyond a few thousand), so that it never reads the others: the other part's pages, and the
+    evidence packs, each of which holds every case study of an area."""
 
     def __init__(self, site_dir: Path, pages: list[str], bundle: str = "pagefind/") -> None:
         self.index_dir = site_dir / bundle
-        self.settings = Path(tempfile.mkdtemp(prefix="portal-search-"))
+        self.shown = Path(tempfile.mkdtemp(prefix=f"{site_dir.name}-search-", dir=site_dir.parent))
         try:
-            settings = {"site": str(site_dir.resolve()), "glob": glob_for(pages),
-                        "output_path": str(self.index_dir.resolve())}
-            (self.settings / "pagefind.json").write_text(json.dumps(settings), encoding="utf-8")
-            self.process = subprocess.Popen([sys.executable, "-m", "pagefind_bin", "--quiet"], cwd=self.settings,
+            _link(site_dir, self.shown, pages)
+            self.process = subprocess.Popen([sys.executable, "-m", "pagefind_bin", "--site", str(self.shown),
+                                             "--output-path", str(self.index_dir), "--quiet"],
                                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         except BaseException:
-            shutil.rmtree(self.settings, ignore_errors=True)
+            shutil.rmtree(self.shown, ignore_errors=True)
             raise
 
     def wait(self) -> None:
@@ -70,7 +69,7 @@ class Indexer:
         try:
             printed, _ = self.process.communicate()
         finally:
-            shutil.rmtree(self.settings, ignore_errors=True)
+            shutil.rmtree(self.shown, ignore_errors=True)
         if self.process.returncode != 0:
             raise SearchIndexError(f"Pagefind failed:\n{printed}")
         canonicalise(self.index_dir)
@@ -80,20 +79,18 @@ class Indexer:
         if self.process.poll() is None:
             self.process.kill()
             self.process.communicate()
-        shutil.rmtree(self.settings, ignore_errors=True)
+        shutil.rmtree(self.shown, ignore_errors=True)
 
 
-GLOB_SPECIAL = re.compile(r"[*?$\[\]{}<>,:()\\]")  # Pagefind's globs (the wax crate) take these escaped
-
-
-def glob_for(pages: list[str]) -> str:
-    """A Pagefind glob that matches exactly `pages`: each named in full, its glob characters escaped (a backslash,
-    which a glob cannot name, is matched by `?`)."""
-    return "{" + ",".join(GLOB_SPECIAL.sub(_escape, page) for page in pages) + "}"
-
-
-def _escape(special: re.Match[str]) -> str:
-    return "?" if special[0] == "\\" else "\\" + special[0]
+def _link(site_dir: Path, shown: Path, pages: list[str]) -> None:
+    """Hard links in `shown` to `pages` of `site_dir`, at the same paths (copies where links cannot be made)."""
+    for page in pages:
+        target = shown / page
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(site_dir / page, target)
+        except OSError:
+            shutil.copyfile(site_dir / page, target)
 
 
 def index(site_dir: Path, pages: list[str]) -> None:

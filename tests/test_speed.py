@@ -182,7 +182,7 @@ def test_search_reads_only_the_indexed_pages(built: tuple[Path, Site], tmp_path:
     assert _page_count(copy / "pagefind") == len(indexed) == _page_count(out / "pagefind")
 
 
-def test_search_reads_pages_by_name_whatever_characters_they_have(tmp_path: Path) -> None:
+def test_search_reads_exactly_the_pages_named_whatever_characters_they_have(tmp_path: Path) -> None:
     names = ["a{b},c[1]*?!$<x:y>(z)\\/index.html", "a{b}/index.html", "a/index.html", "plain/index.html"]
     for name in names:
         page = tmp_path / "site" / name
@@ -193,6 +193,20 @@ def test_search_reads_pages_by_name_whatever_characters_they_have(tmp_path: Path
     fragments = [json.loads(gzip.decompress(p.read_bytes())[len(search.SIGNATURE):])["url"]
                  for p in (tmp_path / "site" / "pagefind" / "fragment").glob("*.pf_fragment")]
     assert sorted(fragments) == ["/a{b},c[1]*?!$<x:y>(z)\\/", "/plain/"]
+
+
+def test_search_reads_more_pages_than_a_glob_could_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "SPLIT_FROM", 10_000)  # all in one part
+    names = [f"casestudies/{number:05d}-a-case-study-with-a-long-title-as-councils-write-them/index.html"
+             for number in range(4500)]  # a Pagefind glob naming these fails to parse
+    for name in names:
+        page = tmp_path / "site" / name
+        page.parent.mkdir(parents=True)
+        page.write_text('<html lang="en"><body><main data-pagefind-body><p>Words.</p></main></body></html>',
+                        encoding="utf-8")
+    search.index(tmp_path / "site", names)
+    assert _page_count(tmp_path / "site" / "pagefind") == 4500
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # the links shown to Pagefind are gone
 
 
 def test_an_index_in_parts_holds_every_page_once_and_is_the_same_from_build_to_build(
