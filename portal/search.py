@@ -34,7 +34,8 @@ def bundles(count: int) -> list[str]:
     """The folders of the search index, relative to the site root, for a site with `count` pages to search:
     `pagefind/`, and from SPLIT_FROM pages also `pagefind/part-2/` and so on. Pagefind writes its index on one core
     with maximum compression, which takes longer than reading the pages; parts are written at the same time, and
-    the search page merges them (Pagefind's multisite search), at the cost of one more small download each."""
+    the search page merges them (Pagefind's multisite search), at the cost of downloading Pagefind's WebAssembly
+    and index metadata once per part on the first search."""
     parts = PARTS if count >= SPLIT_FROM else 1
     return ["pagefind/"] + [f"pagefind/part-{number}/" for number in range(2, parts + 1)]
 
