@@ -138,15 +138,34 @@ def _kill_group(pid: int) -> None:
         pass
 
 
-def measure_runs(label: str, runs: int, prepare: Callable[[], None], command: list[str], cwd: Path,
-                 timeout: float, log: Path, memory: Measure | None = None) -> Measure:
-    """Run `prepare` then `command` `runs` times; the wall times, and peak memory into `memory` if given."""
-    measure = Measure(label, "s")
-    for i in range(runs):
+Step = Callable[[int, int], None]  # one run of a measure, given its number and the number of runs
+
+
+def run_once(label: str, measure: Measure, prepare: Callable[[], None], command: list[str], cwd: Path,
+             timeout: float, log: Path, memory: Measure | None = None) -> Step:
+    """A step that runs `prepare` then `command` once, adding its wall time to `measure` (and peak memory to
+    `memory` if given)."""
+    def step(i: int, runs: int) -> None:
         prepare()
         result = run_measured(command, cwd, timeout, log)
         progress(f"{label} {i + 1}/{runs}: {result.seconds:.2f} s, {result.rss_mib:.0f} MiB, exit {result.code}")
         record(measure, memory, result)
+    return step
+
+
+def in_rounds(runs: int, steps: list[Step]) -> None:
+    """Run every step once per round, round after round: if the machine slows down or speeds up while the
+    benchmark runs (its disk does, here), that weighs on every tool alike and the ratios stay fair."""
+    for i in range(runs):
+        for step in steps:
+            step(i, runs)
+
+
+def measure_runs(label: str, runs: int, prepare: Callable[[], None], command: list[str], cwd: Path,
+                 timeout: float, log: Path, memory: Measure | None = None) -> Measure:
+    """Run `prepare` then `command` `runs` times; the wall times, and peak memory into `memory` if given."""
+    measure = Measure(label, "s")
+    in_rounds(runs, [run_once(label, measure, prepare, command, cwd, timeout, log, memory)])
     return measure
 
 
@@ -367,43 +386,48 @@ def build_command(content: Path, out: Path, search: bool) -> list[str]:
 
 @dataclass
 class Ours:
-    """Our generator's figures."""
+    """Our generator's figures; `read_output` takes the page figures from the last build with search."""
 
+    out: Path
     cold: Measure
     warm: Measure
     search: Measure
     memory_cold: Measure
     memory_warm: Measure
     memory_search: Measure
-    page: dict[str, float]
-    pages_built: int
+    page: dict[str, float] = field(default_factory=dict)
+    pages_built: int = 0
+
+    def read_output(self) -> None:
+        """The largest case study page and the number of pages, from the site last built."""
+        self.page, self.pages_built = largest_page(self.out), count_pages(self.out)
 
 
-def measure_ours(corpus: Corpus, run_dir: Path, runs: int, timeout: float) -> Ours:
-    """Cold and warm builds without search, and cold builds with search, of the corpus."""
+def plan_ours(corpus: Corpus, run_dir: Path, timeout: float) -> tuple[Ours, list[Step]]:
+    """Cold and warm builds without search, and cold builds with search, of the corpus: one step each per round."""
     out = run_dir / "ours-site"
     places = [run_dir, corpus.content, out.parent]
     log = run_dir / "ours.log"
-    cold = Measure("cold build, no search", "s")
-    warm = Measure("warm build, no search (nothing changed)", "s")
-    memory_cold, memory_warm = Measure("peak memory, cold build", "MiB"), Measure("peak memory, warm build", "MiB")
+    ours = Ours(out, Measure("cold build, no search", "s"), Measure("warm build, no search (nothing changed)", "s"),
+                Measure("whole build with search (cold)", "s"), Measure("peak memory, cold build", "MiB"),
+                Measure("peak memory, warm build", "MiB"), Measure("peak memory, build with search", "MiB"))
     command = build_command(corpus.content, out, search=False)
-    for i in range(runs):
+
+    def cold_then_warm(i: int, runs: int) -> None:
         clean_build(out, places)
         result = run_measured(command, PROJECT, timeout, log)
         progress(f"ours cold {i + 1}/{runs}: {result.seconds:.2f} s, {result.rss_mib:.0f} MiB, exit {result.code}")
-        record(cold, memory_cold, result)
+        record(ours.cold, ours.memory_cold, result)
         if not result.ok:
-            warm.fail("skipped: the cold build before it failed")
-            continue
+            ours.warm.fail("skipped: the cold build before it failed")
+            return
         result = run_measured(command, PROJECT, timeout, log)
         progress(f"ours warm {i + 1}/{runs}: {result.seconds:.2f} s, {result.rss_mib:.0f} MiB, exit {result.code}")
-        record(warm, memory_warm, result)
-    memory_search = Measure("peak memory, build with search", "MiB")
-    search = measure_runs("ours with search", runs, lambda: clean_build(out, places),
-                          build_command(corpus.content, out, search=True), PROJECT, timeout, log, memory_search)
-    search.label = "whole build with search (cold)"
-    return Ours(cold, warm, search, memory_cold, memory_warm, memory_search, largest_page(out), count_pages(out))
+        record(ours.warm, ours.memory_warm, result)
+
+    searched = run_once("ours with search", ours.search, lambda: clean_build(out, places),
+                        build_command(corpus.content, out, search=True), PROJECT, timeout, log, ours.memory_search)
+    return ours, [cold_then_warm, searched]
 
 
 def count_pages(out: Path) -> int:
@@ -669,21 +693,26 @@ def eleventy_site(corpus: Corpus, root: Path) -> Path:
 
 @dataclass
 class Peers:
-    """The peers' figures and versions."""
+    """The peers' figures and versions, and the folders they build into."""
 
     measures: dict[str, Measure]
     versions: dict[str, str]
-    pages: dict[str, int]
+    outputs: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> dict[str, int]:
+        """The number of HTML pages each peer built."""
+        return {name: count_pages(folder) for name, folder in self.outputs.items()}
 
 
-def measure_peers(corpus: Corpus, run_dir: Path, runs: int, timeout: float) -> Peers:
-    """Cold builds with Hugo and Eleventy, and Pagefind over Hugo's output."""
-    measures: dict[str, Measure] = {}
-    versions: dict[str, str] = {"pagefind": capture([sys.executable, "-m", "pagefind_bin", "--version"])}
-    pages: dict[str, int] = {}
+def plan_peers(corpus: Corpus, run_dir: Path, timeout: float) -> tuple[Peers, list[Step]]:
+    """Cold builds with Hugo and Eleventy, and Pagefind over Hugo's output: one step each per round. A peer that
+    cannot be installed is reported, not fatal."""
+    peers = Peers({}, {"pagefind": capture([sys.executable, "-m", "pagefind_bin", "--version"])})
+    measures, steps = peers.measures, []
     try:
         hugo = ensure_hugo()
-        versions["hugo"] = capture([str(hugo), "version"])
+        peers.versions["hugo"] = capture([str(hugo), "version"])
         site = hugo_site(corpus, run_dir / "hugo")
         public, cache = site / "public", run_dir / "hugo-cache"
 
@@ -692,21 +721,22 @@ def measure_peers(corpus: Corpus, run_dir: Path, runs: int, timeout: float) -> P
                 shutil.rmtree(folder, ignore_errors=True)
 
         measures["hugo_memory"] = Measure("Hugo peak memory", "MiB")
-        measures["hugo"] = measure_runs("Hugo cold build", runs, clean_hugo,
-                                        [str(hugo), "--source", str(site), "--destination", str(public),
-                                         "--cacheDir", str(cache), "--quiet"],
-                                        site, timeout, run_dir / "hugo.log", measures["hugo_memory"])
-        pages["hugo"] = count_pages(public)
+        measures["hugo"] = Measure("Hugo cold build", "s")
         measures["pagefind_memory"] = Measure("Pagefind peak memory (Hugo's output)", "MiB")
-        measures["pagefind"] = measure_runs("Pagefind on Hugo's output", runs,
-                                            lambda: shutil.rmtree(public / "pagefind", ignore_errors=True),
-                                            [sys.executable, "-m", "pagefind_bin", "--site", str(public), "--quiet"],
-                                            site, timeout, run_dir / "pagefind.log", measures["pagefind_memory"])
+        measures["pagefind"] = Measure("Pagefind on Hugo's output", "s")
+        steps += [run_once("Hugo cold build", measures["hugo"], clean_hugo,
+                           [str(hugo), "--source", str(site), "--destination", str(public), "--cacheDir", str(cache),
+                            "--quiet"], site, timeout, run_dir / "hugo.log", measures["hugo_memory"]),
+                  run_once("Pagefind on Hugo's output", measures["pagefind"],
+                           lambda: shutil.rmtree(public / "pagefind", ignore_errors=True),
+                           [sys.executable, "-m", "pagefind_bin", "--site", str(public), "--quiet"], site, timeout,
+                           run_dir / "pagefind.log", measures["pagefind_memory"])]
+        peers.outputs["hugo"] = public
     except Exception as error:  # noqa: BLE001 (a missing peer is reported, not fatal)
         measures.setdefault("hugo", Measure("Hugo cold build", "s")).fail(f"{type(error).__name__}: {error}")
     try:
         eleventy = ensure_eleventy()
-        versions["eleventy"] = json.loads((eleventy.parent / "package.json").read_text())["version"]
+        peers.versions["eleventy"] = json.loads((eleventy.parent / "package.json").read_text())["version"]
         site = eleventy_site(corpus, run_dir / "eleventy")
 
         def clean_eleventy() -> None:
@@ -714,13 +744,14 @@ def measure_peers(corpus: Corpus, run_dir: Path, runs: int, timeout: float) -> P
                 shutil.rmtree(folder, ignore_errors=True)
 
         measures["eleventy_memory"] = Measure("Eleventy peak memory", "MiB")
-        measures["eleventy"] = measure_runs("Eleventy cold build", runs, clean_eleventy,
-                                            ["node", str(eleventy), "--quiet"], site, timeout,
-                                            run_dir / "eleventy.log", measures["eleventy_memory"])
-        pages["eleventy"] = count_pages(site / "_site")
+        measures["eleventy"] = Measure("Eleventy cold build", "s")
+        steps.append(run_once("Eleventy cold build", measures["eleventy"], clean_eleventy,
+                              ["node", str(eleventy), "--quiet"], site, timeout, run_dir / "eleventy.log",
+                              measures["eleventy_memory"]))
+        peers.outputs["eleventy"] = site / "_site"
     except Exception as error:  # noqa: BLE001
         measures.setdefault("eleventy", Measure("Eleventy cold build", "s")).fail(f"{type(error).__name__}: {error}")
-    return Peers(measures, versions, pages)
+    return peers, steps
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -827,10 +858,12 @@ def main(argv: list[str] | None = None) -> int:
         progress(f"generating {args.n} case studies in {run_dir}/content")
         corpus = generate_corpus(args.n, run_dir / "content")
         progress(corpus.describe())
-        ours = measure_ours(corpus, run_dir, args.runs, args.timeout)
+        ours, steps = plan_ours(corpus, run_dir, args.timeout)
+        peers, peer_steps = (None, []) if args.no_peers else plan_peers(corpus, run_dir, args.timeout)
+        in_rounds(args.runs, steps + peer_steps)  # ours and the peers' in turn, round after round
+        ours.read_output()
         edit, rebuilds = measure_edit_reload(corpus, run_dir, args.runs, args.timeout)
         real = measure_real_site(run_dir, args.runs, args.timeout)
-        peers = None if args.no_peers else measure_peers(corpus, run_dir, args.runs, args.timeout)
         print(report(args, corpus, ours, edit, rebuilds, real, peers), flush=True)
     finally:
         if not args.keep:
