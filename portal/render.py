@@ -150,24 +150,21 @@ def write_site(env: jinja2.Environment, site: Site, static_files: dict[str, byte
     r = renderer(env, site, static_files, options)
     site.index_related()  # before any worker is forked, so that it is built once
     specs = plan(site)
-    if indexed:
-        parts = search.parts([s for s in specs if s.indexed])
-        phases = [*parts.values(), [s for s in specs if not s.indexed]]
-        bundles = list(parts)
-    else:
-        phases, bundles = [specs], []
+    parts = search.parts([s for s in specs if s.indexed]) if indexed else {}
+    phases = [*parts.values(), [s for s in specs if not s.indexed]] if indexed else [specs]
     if len(specs) < PARALLEL_FROM or parallel.workers() == 1:
         for number, phase in enumerate(phases):
             _render_into(r, phase, folder)
-            if number < len(bundles):
-                indexed(bundles[number], [spec.path for spec in phase])  # type: ignore[misc]
+            if indexed and number < len(parts):
+                indexed(list(parts)[number], [spec.path for spec in phase])
         _write_all(folder, other_files(r, specs, static_files))
         return len(specs)
     shares = parallel.workers() * parallel.SHARES_PER_WORKER
-    with parallel.forked((r, phases, len(bundles), folder, shares)) as pool:
-        for number, bundle in enumerate(bundles):
+    with parallel.forked((r, phases, len(parts), folder, shares)) as pool:
+        for number, (bundle, part) in enumerate(parts.items()):
             pool.map(_render_share, [(number, share) for share in range(shares)])
-            indexed(bundle, [spec.path for spec in phases[number]])  # type: ignore[misc]
+            if indexed:
+                indexed(bundle, [spec.path for spec in part])
         rendering = pool.imap_unordered(_render_share, [(len(phases) - 1, share) for share in range(shares)])
         _write_all(folder, other_files(r, specs, static_files))  # while the workers render the pages
         for _count in rendering:
