@@ -148,7 +148,7 @@ def run_once(label: str, measure: Measure, prepare: Callable[[], None], command:
     def step(i: int, runs: int) -> None:
         prepare()
         result = run_measured(command, cwd, timeout, log)
-        progress(f"{label} {i + 1}/{runs}: {result.seconds:.2f} s, {result.rss_mib:.0f} MiB, exit {result.code}")
+        announce(label, i, runs, result)
         record(measure, memory, result)
     return step
 
@@ -167,6 +167,11 @@ def measure_runs(label: str, runs: int, prepare: Callable[[], None], command: li
     measure = Measure(label, "s")
     in_rounds(runs, [run_once(label, measure, prepare, command, cwd, timeout, log, memory)])
     return measure
+
+
+def announce(label: str, i: int, runs: int, result: Run) -> None:
+    """A progress line for one finished run."""
+    progress(f"{label} {i + 1}/{runs}: {result.seconds:.2f} s, {result.rss_mib:.0f} MiB, exit {result.code}")
 
 
 def record(measure: Measure, memory: Measure | None, result: Run) -> None:
@@ -416,13 +421,13 @@ def plan_ours(corpus: Corpus, run_dir: Path, timeout: float) -> tuple[Ours, list
     def cold_then_warm(i: int, runs: int) -> None:
         clean_build(out, places)
         result = run_measured(command, PROJECT, timeout, log)
-        progress(f"ours cold {i + 1}/{runs}: {result.seconds:.2f} s, {result.rss_mib:.0f} MiB, exit {result.code}")
+        announce("ours cold", i, runs, result)
         record(ours.cold, ours.memory_cold, result)
         if not result.ok:
             ours.warm.fail("skipped: the cold build before it failed")
             return
         result = run_measured(command, PROJECT, timeout, log)
-        progress(f"ours warm {i + 1}/{runs}: {result.seconds:.2f} s, {result.rss_mib:.0f} MiB, exit {result.code}")
+        announce("ours warm", i, runs, result)
         record(ours.warm, ours.memory_warm, result)
 
     searched = run_once("ours with search", ours.search, lambda: clean_build(out, places),

@@ -153,10 +153,11 @@ def write_site(env: jinja2.Environment, site: Site, static_files: dict[str, byte
     parts = search.parts([s for s in specs if s.indexed]) if indexed else {}
     phases = [*parts.values(), [s for s in specs if not s.indexed]] if indexed else [specs]
     if len(specs) < PARALLEL_FROM or parallel.workers() == 1:
-        for number, phase in enumerate(phases):
-            _render_into(r, phase, folder)
-            if indexed and number < len(parts):
-                indexed(list(parts)[number], [spec.path for spec in phase])
+        for bundle, part in parts.items():
+            _render_into(r, part, folder)
+            if indexed:
+                indexed(bundle, [spec.path for spec in part])
+        _render_into(r, phases[-1], folder)
         _write_all(folder, other_files(r, specs, static_files))
         return len(specs)
     shares = parallel.workers() * parallel.SHARES_PER_WORKER

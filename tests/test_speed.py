@@ -170,6 +170,20 @@ def _page_count(bundle: Path) -> int:
     return sum(language["page_count"] for language in entry["languages"].values())
 
 
+def _fragments(bundle: Path) -> dict[str, dict]:
+    """Each page a Pagefind index holds, by URL: what it indexed of the page."""
+    fragments = [json.loads(gzip.decompress(path.read_bytes())[len(search.SIGNATURE):])
+                 for path in (bundle / "fragment").glob("*.pf_fragment")]
+    return {fragment["url"]: fragment for fragment in fragments}
+
+
+def _write_pages(site: Path, names: list[str], body: str = "<p>Some words.</p>") -> None:
+    for name in names:
+        page = site / name
+        page.parent.mkdir(parents=True)
+        page.write_text(f'<html lang="en"><body><main data-pagefind-body>{body}</main></body></html>', encoding="utf-8")
+
+
 def test_search_reads_only_the_indexed_pages(built: tuple[Path, Site], tmp_path: Path) -> None:
     out, site = built
     indexed = [spec.path for spec in pages.plan(site) if spec.indexed]
@@ -184,26 +198,16 @@ def test_search_reads_only_the_indexed_pages(built: tuple[Path, Site], tmp_path:
 
 def test_search_reads_exactly_the_pages_named_whatever_characters_they_have(tmp_path: Path) -> None:
     names = ["a{b},c[1]*?!$<x:y>(z)\\/index.html", "a{b}/index.html", "a/index.html", "plain/index.html"]
-    for name in names:
-        page = tmp_path / "site" / name
-        page.parent.mkdir(parents=True)
-        page.write_text(f'<html lang="en"><body><main data-pagefind-body><h1>{name}</h1><p>Some words.</p></main>'
-                        "</body></html>", encoding="utf-8")
+    _write_pages(tmp_path / "site", names)
     search.index(tmp_path / "site", names[:1] + names[3:])
-    fragments = [json.loads(gzip.decompress(p.read_bytes())[len(search.SIGNATURE):])["url"]
-                 for p in (tmp_path / "site" / "pagefind" / "fragment").glob("*.pf_fragment")]
-    assert sorted(fragments) == ["/a{b},c[1]*?!$<x:y>(z)\\/", "/plain/"]
+    assert sorted(_fragments(tmp_path / "site" / "pagefind")) == ["/a{b},c[1]*?!$<x:y>(z)\\/", "/plain/"]
 
 
 def test_search_reads_more_pages_than_a_glob_could_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search, "SPLIT_FROM", 10_000)  # all in one part
     names = [f"casestudies/{number:05d}-a-case-study-with-a-long-title-as-councils-write-them/index.html"
              for number in range(4500)]  # a Pagefind glob naming these fails to parse
-    for name in names:
-        page = tmp_path / "site" / name
-        page.parent.mkdir(parents=True)
-        page.write_text('<html lang="en"><body><main data-pagefind-body><p>Words.</p></main></body></html>',
-                        encoding="utf-8")
+    _write_pages(tmp_path / "site", names)
     search.index(tmp_path / "site", names)
     assert _page_count(tmp_path / "site" / "pagefind") == 4500
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # the links shown to Pagefind are gone
@@ -217,13 +221,12 @@ def test_an_index_in_parts_holds_every_page_once_and_is_the_same_from_build_to_b
     for name in ("first", "second"):
         pipeline.build(pipeline.Paths(PROJECT / "content", tmp_path / name), Options())
     assert _tree(tmp_path / "first") == _tree(tmp_path / "second")
-    bundles = [tmp_path / "first" / bundle for bundle in search.bundles(search.SPLIT_FROM)]
-    assert [b.relative_to(tmp_path / "first").as_posix() + "/" for b in bundles] == ["pagefind/", "pagefind/part-2/"]
-    urls = [json.loads(gzip.decompress(p.read_bytes())[len(search.SIGNATURE):])["url"]
-            for bundle in bundles for p in (bundle / "fragment").glob("*.pf_fragment")]
     indexed = [spec.url for spec in pages.plan(site) if spec.indexed]
+    parts = search.parts(indexed)
+    assert list(parts) == ["pagefind/", "pagefind/part-2/"]
+    urls = [url for bundle in parts for url in _fragments(tmp_path / "first" / bundle)]
     assert sorted(urls) == sorted("/" + url for url in indexed)
-    assert [_page_count(bundle) for bundle in bundles] == [len(share) for share in search.parts(indexed).values()]
+    assert [_page_count(tmp_path / "first" / bundle) for bundle in parts] == [len(share) for share in parts.values()]
     form = (tmp_path / "first" / "search" / "index.html").read_text(encoding="utf-8")
     assert 'data-index-parts="pagefind/part-2/"' in form
 
@@ -301,11 +304,7 @@ def test_dev_server_pages_after_text_only_edits_match_a_cold_build(tmp_path: Pat
 
 def test_search_indexes_what_a_page_says_not_its_links_to_other_pages(built: tuple[Path, Site]) -> None:
     out, site = built
-    fragments = {}
-    for path in (out / "pagefind" / "fragment").glob("*.pf_fragment"):
-        data = gzip.decompress(path.read_bytes())
-        fragment = json.loads(data[len(search.SIGNATURE):])
-        fragments[fragment["url"]] = fragment
+    fragments = _fragments(out / "pagefind")
     study, following = site.casestudies[0], site.casestudies[1]
     content = fragments["/" + study.url]["content"]
     assert study.title in content and "What we did" in content
