@@ -64,13 +64,14 @@ def build(paths: Paths, options: render.Options, tree: source.Tree | None = None
     static = render.assets(paths.static, site) | (render.dev_assets() if options.dev else {})
     indexers: list[search.Indexer] = []
 
-    def start_search(bundle: str, pages: list[str]) -> None:  # once the pages of a part of the index are written
-        indexers.append(search.Indexer(stage, pages, bundle))
+    def index(bundle: str) -> search.Indexer:  # a part of the search index, with the folder its pages are written in
+        indexers.append(search.Indexer(stage, bundle))
+        return indexers[-1]
 
     with output.staging(paths.out) as stage:
         try:
             render.write_site(render.environment(paths.templates), site, static, options, stage,
-                              start_search if options.search else None)
+                              index if options.search else None)
             for indexer in indexers:
                 indexer.wait()
         finally:

@@ -140,32 +140,32 @@ def other_files(r: Renderer, specs: list[PageSpec], static_files: dict[str, byte
 
 
 def write_site(env: jinja2.Environment, site: Site, static_files: dict[str, bytes], options: Options,
-               folder: Path | None, indexed: Callable[[str, list[str]], None] | None = None) -> int:
+               folder: Path | None, index: Callable[[str], search.Indexer] | None = None) -> int:
     """Render every file of the site into `folder` (or only render, for a check), pages across all cores.
 
     Each page is written as soon as it is rendered, so memory holds one page per process, not the site. With
-    `indexed`, the pages search reads are written first, a part of the search index at a time (`search.parts`),
-    and `indexed(bundle, paths)` is called as soon as a part's pages are written (to start its indexer); the rest
-    of the site is rendered while the indexers run."""
+    `index`, the pages search reads are rendered first, a part of the search index at a time (`search.parts`), each
+    into the folder of the indexer `index(bundle)` returns, which is started as soon as they are written; the rest of
+    the site is rendered while the indexers run."""
     r = renderer(env, site, static_files, options)
     site.index_related()  # before any worker is forked, so that it is built once
     specs = plan(site)
-    parts = search.parts([s for s in specs if s.indexed]) if indexed else {}
-    phases = [*parts.values(), [s for s in specs if not s.indexed]] if indexed else [specs]
+    parts = search.parts([s for s in specs if s.indexed]) if index else {}
+    indexers = [index(bundle) for bundle in parts] if index else []
+    phases = [*parts.values(), [s for s in specs if not s.indexed]] if index else [specs]
+    folders = [indexer.pages for indexer in indexers] + [folder]
     if len(specs) < PARALLEL_FROM or parallel.workers() == 1:
-        for bundle, part in parts.items():
-            _render_into(r, part, folder)
-            if indexed:
-                indexed(bundle, [spec.path for spec in part])
+        for indexer, part in zip(indexers, parts.values()):
+            _render_into(r, part, indexer.pages)
+            indexer.start()
         _render_into(r, phases[-1], folder)
         _write_all(folder, other_files(r, specs, static_files))
         return len(specs)
     shares = parallel.workers() * parallel.SHARES_PER_WORKER
-    with parallel.forked((r, phases, len(parts), folder, shares)) as pool:
-        for number, (bundle, part) in enumerate(parts.items()):
+    with parallel.forked((r, phases, folders, len(parts), shares)) as pool:
+        for number, indexer in enumerate(indexers):
             pool.map(_render_share, [(number, share) for share in range(shares)])
-            if indexed:
-                indexed(bundle, [spec.path for spec in part])
+            indexer.start()
         rendering = pool.imap_unordered(_render_share, [(len(phases) - 1, share) for share in range(shares)])
         _write_all(folder, other_files(r, specs, static_files))  # while the workers render the pages
         for _count in rendering:
@@ -181,12 +181,12 @@ def _write_all(folder: Path | None, files: dict[str, bytes]) -> None:
 def _render_share(task: tuple[int, int]) -> int:
     """In a worker: of one phase's pages, render those whose index is `share` modulo the number of shares
     (mixing big and small)."""
-    r, phases, searched, folder, shares = parallel.job()
+    r, phases, folders, searched, shares = parallel.job()
     phase, share = task
     if searched and phase == searched:  # the pages search does not read, once it runs
         _yield_to_search()
     mine = phases[phase][share::shares]
-    _render_into(r, mine, folder)
+    _render_into(r, mine, folders[phase])
     return len(mine)
 
 

@@ -48,60 +48,74 @@ def parts(pages: Sequence[T]) -> dict[str, list[T]]:
 
 
 class Indexer:
-    """Pagefind, started over `pages` of `site_dir` (site-relative paths) to write the index folder `bundle` of it;
-    `wait` for it to finish and make the index deterministic. It runs in its own process, so the build can go on
-    with the pages search does not read. Pagefind is shown a folder of links to these pages only (a glob naming
-    them all fails beyond a few thousand), so that it never reads the others: the other part's pages, and the
-    evidence packs, each of which holds every case study of an area."""
+    """Pagefind over the pages of one part of the search index, writing the index folder `bundle` of `site_dir`.
 
-    def __init__(self, site_dir: Path, pages: list[str], bundle: str = "pagefind/") -> None:
+    The part's pages are written into a folder of their own beside the site, `pages`, so that Pagefind reads them
+    and nothing else: not the other parts' pages, nor the evidence packs, each of which holds every case study of
+    an area. `start` runs Pagefind over them once they are written, in its own process, so the build can go on with
+    the pages search does not read; `wait` waits for it, makes the index deterministic and moves the pages into the
+    site (a rename each, folder by folder); `stop`, on failure, stops Pagefind and moves them back all the same."""
+
+    def __init__(self, site_dir: Path, bundle: str = "pagefind/") -> None:
+        self.site_dir = site_dir
         self.index_dir = site_dir / bundle
-        self.shown = Path(tempfile.mkdtemp(prefix=f"{site_dir.name}-search-", dir=site_dir.parent))
-        try:
-            _link(site_dir, self.shown, pages)
-            self.process = subprocess.Popen([sys.executable, "-m", "pagefind_bin", "--site", str(self.shown),
-                                             "--output-path", str(self.index_dir), "--quiet"],
-                                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        except BaseException:
-            shutil.rmtree(self.shown, ignore_errors=True)
-            raise
+        self.pages = Path(tempfile.mkdtemp(prefix=f"{site_dir.name}-search-", dir=site_dir.parent))
+        self.process: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        """Index the pages written into `pages`."""
+        self.process = subprocess.Popen([sys.executable, "-m", "pagefind_bin", "--site", str(self.pages),
+                                         "--output-path", str(self.index_dir), "--quiet"],
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
     def wait(self) -> None:
-        """Wait for Pagefind to finish, then make its index canonical; SearchIndexError if it failed."""
-        try:
-            printed, _ = self.process.communicate()
-        finally:
-            shutil.rmtree(self.shown, ignore_errors=True)
+        """Wait for Pagefind to finish, make its index canonical and move the pages into the site;
+        SearchIndexError if it failed."""
+        assert self.process is not None, "start the indexer before waiting for it"
+        printed, _ = self.process.communicate()
         if self.process.returncode != 0:
             raise SearchIndexError(f"Pagefind failed:\n{printed}")
         canonicalise(self.index_dir)
+        self._return_pages()
 
     def stop(self) -> None:
-        """Stop Pagefind if it is still running (the build failed while it ran)."""
-        if self.process.poll() is None:
+        """Stop Pagefind if it is still running (the build failed while it ran), and move the pages into the site."""
+        if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.communicate()
-        shutil.rmtree(self.shown, ignore_errors=True)
+        self._return_pages()
+
+    def _return_pages(self) -> None:
+        if self.pages.exists():
+            _move_into(self.pages, self.site_dir)
+            shutil.rmtree(self.pages)
 
 
-def _link(site_dir: Path, shown: Path, pages: list[str]) -> None:
-    """Hard links in `shown` to `pages` of `site_dir`, at the same paths (copies where links cannot be made)."""
-    for page in pages:
-        target = shown / page
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(site_dir / page, target)
-        except OSError:
-            shutil.copyfile(site_dir / page, target)
+def _move_into(source: Path, target: Path) -> None:
+    """Move everything in the folder `source` to the same place in `target`: a whole folder at a time where `target`
+    has none of that name, otherwise what is in it. A file `target` already has is an error, never overwritten."""
+    for entry in sorted(os.scandir(source), key=lambda entry: entry.name):
+        to = target / entry.name
+        if entry.is_dir(follow_symlinks=False) and to.is_dir():
+            _move_into(Path(entry.path), to)
+        elif to.exists():
+            raise FileExistsError(f"{to} was written twice")
+        else:
+            os.rename(entry.path, to)
 
 
 def index(site_dir: Path, pages: list[str]) -> None:
     """Index `pages` of `site_dir` for search, writing a deterministic index in each of `bundles(len(pages))`,
-    every part at once."""
+    every part at once. The pages are moved aside for Pagefind while it reads them, and back afterwards."""
     indexers: list[Indexer] = []
     try:
         for bundle, share in parts(pages).items():
-            indexers.append(Indexer(site_dir, share, bundle))
+            indexer = Indexer(site_dir, bundle)
+            indexers.append(indexer)
+            for page in share:
+                (indexer.pages / page).parent.mkdir(parents=True, exist_ok=True)
+                os.rename(site_dir / page, indexer.pages / page)
+            indexer.start()
         for indexer in indexers:
             indexer.wait()
     finally:

@@ -203,6 +203,17 @@ def test_search_reads_exactly_the_pages_named_whatever_characters_they_have(tmp_
     assert sorted(_fragments(tmp_path / "site" / "pagefind")) == ["/a{b},c[1]*?!$<x:y>(z)\\/", "/plain/"]
 
 
+def test_pages_shown_to_a_failing_search_indexer_are_kept(tmp_path: Path) -> None:
+    _write_pages(tmp_path / "site", ["good/index.html"])
+    (tmp_path / "site" / "bad").mkdir()
+    (tmp_path / "site" / "bad" / "index.html").write_text("not a page", encoding="utf-8")  # Pagefind rejects it
+    with pytest.raises(search.SearchIndexError, match="no <html> element"):
+        search.index(tmp_path / "site", ["bad/index.html"])
+    assert (tmp_path / "site" / "bad" / "index.html").read_text(encoding="utf-8") == "not a page"
+    assert (tmp_path / "site" / "good" / "index.html").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
 def test_search_reads_more_pages_than_a_glob_could_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search, "SPLIT_FROM", 10_000)  # all in one part
     names = [f"casestudies/{number:05d}-a-case-study-with-a-long-title-as-councils-write-them/index.html"
@@ -210,7 +221,8 @@ def test_search_reads_more_pages_than_a_glob_could_name(tmp_path: Path, monkeypa
     _write_pages(tmp_path / "site", names)
     search.index(tmp_path / "site", names)
     assert _page_count(tmp_path / "site" / "pagefind") == 4500
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # the links shown to Pagefind are gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # the folder of pages shown to Pagefind is gone
+    assert all((tmp_path / "site" / name).is_file() for name in names)  # and its pages are back
 
 
 def test_an_index_in_parts_holds_every_page_once_and_is_the_same_from_build_to_build(
@@ -242,20 +254,23 @@ def test_each_part_of_the_index_starts_as_soon_as_its_pages_are_written(
     assert sorted(p for share in expected.values() for p in share) == sorted(indexed)
     started: list[tuple[str, list[str], list[str]]] = []
 
-    class Recorder:  # stands in for Pagefind: notes its part, and which pages were there when it started
-        def __init__(self, folder: Path, pages: list[str], bundle: str) -> None:
-            started.append((bundle, pages, sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.html"))))
+    class Recorder(search.Indexer):  # stands in for Pagefind: notes its part, and the pages written when it started
+        def start(self) -> None:
+            folders = [self.site_dir, *self.site_dir.parent.glob(f"{self.site_dir.name}-search-*")]
+            written = [p.relative_to(folder).as_posix() for folder in folders for p in folder.rglob("*.html")]
+            started.append((self.index_dir.relative_to(self.site_dir).as_posix() + "/",
+                            sorted(p.relative_to(self.pages).as_posix() for p in self.pages.rglob("*.html")),
+                            sorted(written)))
 
-        def wait(self) -> None: ...
-
-        def stop(self) -> None: ...
+        def wait(self) -> None:
+            self.stop()  # moves the pages into the site
 
     monkeypatch.setattr(search, "Indexer", Recorder)
     for parallel_from in (render.PARALLEL_FROM, 1):  # in one process, and across all cores
         monkeypatch.setattr(render, "PARALLEL_FROM", parallel_from)
         started.clear()
         pipeline.build(pipeline.Paths(PROJECT / "content", tmp_path / f"again{parallel_from}"), Options())
-        assert [(bundle, pages) for bundle, pages, _written in started] == list(expected.items())
+        assert [(bundle, pages) for bundle, pages, _written in started] == [(b, sorted(s)) for b, s in expected.items()]
         for number, (_bundle, _pages, written) in enumerate(started):  # its own pages and those before, no more
             assert written == sorted(p for share in list(expected.values())[:number + 1] for p in share)
 
