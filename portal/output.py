@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
 
 
 def write_file(folder: Path | None, relative: str, data: bytes) -> None:
@@ -22,23 +22,26 @@ def write_file(folder: Path | None, relative: str, data: bytes) -> None:
 BATCH = 4096  # pieces joined before each write
 
 
-def write_pieces(folder: Path | None, relative: str, pieces: Iterable[str]) -> None:
+def write_pieces(folder: Path | None, relative: str, pieces: Iterable[str]) -> int:
     """Write one page of the site as UTF-8 from the pieces of text it is made in, a batch at a time, so that a
-    large page is never held whole; None renders the pieces without keeping them (a check)."""
+    large page is never held whole; None renders the pieces without keeping them (a check). Returns the number of
+    characters written."""
     if folder is None:
         for _piece in pieces:
             pass
-        return
+        return 0
     target = folder / relative
     target.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
     with open(target, "w", encoding="utf-8", newline="") as file:
         batch: list[str] = []
         for piece in pieces:
             batch.append(piece)
             if len(batch) == BATCH:
-                file.write("".join(batch))
+                written += file.write("".join(batch))
                 batch.clear()
-        file.write("".join(batch))
+        written += file.write("".join(batch))
+    return written
 
 
 @contextmanager

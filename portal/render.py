@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
@@ -156,19 +157,20 @@ def write_site(env: jinja2.Environment, site: Site, static_files: dict[str, byte
     folders = [indexer.pages for indexer in indexers] + [folder]
     if len(specs) < PARALLEL_FROM or parallel.workers() == 1:
         for indexer, part in zip(indexers, parts.values()):
-            _render_into(r, part, indexer.pages)
+            indexer.copies.update(_render_into(r, part, indexer.pages, folder))
             indexer.start()
-        _render_into(r, phases[-1], folder)
+        _render_into(r, phases[-1], folder, folder)
         _write_all(folder, other_files(r, specs, static_files))
         return len(specs)
     shares = parallel.workers() * parallel.SHARES_PER_WORKER
     with parallel.forked((r, phases, folders, len(parts), shares)) as pool:
         for number, indexer in enumerate(indexers):
-            pool.map(_render_share, [(number, share) for share in range(shares)])
+            for copies in pool.map(_render_share, [(number, share) for share in range(shares)]):
+                indexer.copies.update(copies)
             indexer.start()
         rendering = pool.imap_unordered(_render_share, [(len(phases) - 1, share) for share in range(shares)])
         _write_all(folder, other_files(r, specs, static_files))  # while the workers render the pages
-        for _count in rendering:
+        for _copies in rendering:
             pass
     return len(specs)
 
@@ -178,16 +180,14 @@ def _write_all(folder: Path | None, files: dict[str, bytes]) -> None:
         output.write_file(folder, path, data)
 
 
-def _render_share(task: tuple[int, int]) -> int:
+def _render_share(task: tuple[int, int]) -> list[str]:
     """In a worker: of one phase's pages, render those whose index is `share` modulo the number of shares
-    (mixing big and small)."""
+    (mixing big and small); returns the pages search is shown slim copies of."""
     r, phases, folders, searched, shares = parallel.job()
     phase, share = task
     if searched and phase == searched:  # the pages search does not read, once it runs
         _yield_to_search()
-    mine = phases[phase][share::shares]
-    _render_into(r, mine, folders[phase])
-    return len(mine)
+    return _render_into(r, phases[phase][share::shares], folders[phase], folders[-1])
 
 
 def _yield_to_search() -> None:
@@ -197,9 +197,16 @@ def _yield_to_search() -> None:
     os.setpriority(os.PRIO_PROCESS, 0, max(os.getpriority(os.PRIO_PROCESS, 0), NICER))
 
 
-def _render_into(r: Renderer, specs: list[PageSpec], folder: Path | None) -> None:
+def _render_into(r: Renderer, specs: list[PageSpec], folder: Path | None, site_folder: Path | None) -> list[str]:
+    """Write `specs` into `folder`: the site's folder, or the folder of pages a search indexer reads, in which a large
+    page is left as a slim copy, and the page itself goes into the site's folder. Returns the slim copies."""
+    copies = []
     for spec in specs:
-        output.write_pieces(folder, spec.path, page_pieces(r, spec))
+        written = output.write_pieces(folder, spec.path, page_pieces(r, spec))
+        if folder is not None and site_folder is not None and folder != site_folder and written >= search.SLIM_FROM:
+            search.show_slim(folder, site_folder, spec.path)
+            copies.append(spec.path)
+    return copies
 
 
 def relative_root(spec: PageSpec, options: Options) -> str:

@@ -9,6 +9,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -54,13 +55,17 @@ class Indexer:
     and nothing else: not the other parts' pages, nor the evidence packs, each of which holds every case study of
     an area. `start` runs Pagefind over them once they are written, in its own process, so the build can go on with
     the pages search does not read; `wait` waits for it, makes the index deterministic and moves the pages into the
-    site (a rename each, folder by folder); `stop`, on failure, stops Pagefind and moves them back all the same."""
+    site (a rename each, folder by folder); `stop`, on failure, stops Pagefind and moves them back all the same.
+
+    A large page is shown to Pagefind as a slim copy (`show_slim`), the page itself going straight into the site;
+    `copies` names them, so that they are deleted rather than moved."""
 
     def __init__(self, site_dir: Path, bundle: str = "pagefind/") -> None:
         self.site_dir = site_dir
         self.index_dir = site_dir / bundle
         self.pages = Path(tempfile.mkdtemp(prefix=f"{site_dir.name}-search-", dir=site_dir.parent))
         self.process: subprocess.Popen[str] | None = None
+        self.copies: set[str] = set()
 
     def start(self) -> None:
         """Index the pages written into `pages`."""
@@ -76,32 +81,94 @@ class Indexer:
         if self.process.returncode != 0:
             raise SearchIndexError(f"Pagefind failed:\n{printed}")
         canonicalise(self.index_dir)
-        self._return_pages()
+        self._return_pages(strict=True)
 
     def stop(self) -> None:
-        """Stop Pagefind if it is still running (the build failed while it ran), and move the pages into the site."""
+        """Stop Pagefind if it is still running (the build failed while it ran), and move the pages into the site,
+        where the site does not have them already."""
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.communicate()
-        self._return_pages()
+        self._return_pages(strict=False)
 
-    def _return_pages(self) -> None:
-        if self.pages.exists():
-            _move_into(self.pages, self.site_dir)
-            shutil.rmtree(self.pages)
+    def _return_pages(self, strict: bool) -> None:
+        if not self.pages.exists():
+            return
+        for copy in self.copies:
+            (self.pages / copy).unlink()
+        _move_into(self.pages, self.site_dir, strict)
+        shutil.rmtree(self.pages)
 
 
-def _move_into(source: Path, target: Path) -> None:
+def _move_into(source: Path, target: Path, strict: bool) -> None:
     """Move everything in the folder `source` to the same place in `target`: a whole folder at a time where `target`
-    has none of that name, otherwise what is in it. A file `target` already has is an error, never overwritten."""
+    has none of that name, otherwise what is in it. A file `target` already has is never overwritten: with
+    `strict`, it is an error."""
     for entry in sorted(os.scandir(source), key=lambda entry: entry.name):
         to = target / entry.name
         if entry.is_dir(follow_symlinks=False) and to.is_dir():
-            _move_into(Path(entry.path), to)
-        elif to.exists():
-            raise FileExistsError(f"{to} was written twice")
-        else:
+            _move_into(Path(entry.path), to, strict)
+        elif not to.exists():
             os.rename(entry.path, to)
+        elif strict:
+            raise FileExistsError(f"{to} was written twice")
+
+
+SLIM_FROM = 65_536  # characters: from this size, a page is shown to search as a slim copy
+
+
+def show_slim(pages: Path, site_dir: Path, page: str) -> None:
+    """Move `page` from `pages` (what Pagefind reads) into `site_dir`, and leave a slim copy of it in its place."""
+    shown = pages / page
+    html = shown.read_text(encoding="utf-8")
+    (site_dir / page).parent.mkdir(parents=True, exist_ok=True)
+    os.rename(shown, site_dir / page)
+    shown.write_text(slim(html), encoding="utf-8")
+
+
+IGNORED = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)\s[^>]*?\bdata-pagefind-ignore\b[^>]*>")
+# What Pagefind reads from inside an ignored element even so: filters, metadata and the like, and the first image
+# and heading of a page, which it takes as the result's image and title.
+READ_EVEN_SO = re.compile(r"data-pagefind-(?!ignore)|<img\b|<h1\b", re.IGNORECASE)
+VOID = frozenset(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"])
+
+
+def slim(html: str) -> str:
+    """`html` without the elements search leaves out (data-pagefind-ignore) and all they hold, except any that hold
+    something search reads even so (READ_EVEN_SO). Pagefind makes the same index from it, reading a fraction
+    of it when those elements are lists of other pages: at 4,000 case studies, the evidence map and the card lists
+    of the area, action and group pages are a third of the HTML search would otherwise read, and hold no word it
+    indexes. For well-formed HTML, such as the templates make: an element it cannot find the end of is kept."""
+    kept: list[str] = []
+    at = 0
+    while (match := IGNORED.search(html, at)) is not None:
+        end = _element_end(html, match)
+        if end is None:  # kept, and what is inside it looked at in turn
+            kept.append(html[at:match.end()])
+            at = match.end()
+        else:
+            kept.append(html[at:end] if READ_EVEN_SO.search(html, match.end(), end) else html[at:match.start()])
+            at = end
+    kept.append(html[at:])
+    return "".join(kept)
+
+
+def _element_end(html: str, start: re.Match[str]) -> int | None:
+    """Where the element whose start tag is `start` ends, counting the elements of the same name within it."""
+    name = start[1].lower()
+    if name in VOID:
+        return start.end()
+    tags = re.compile(rf"<(/?){name}(?=[\s>/])", re.IGNORECASE)
+    depth = 1
+    at = start.end()
+    while depth:
+        tag = tags.search(html, at)
+        if tag is None:
+            return None
+        depth += -1 if tag[1] else 1
+        at = tag.end()
+    close = html.find(">", at)
+    return None if close < 0 else close + 1
 
 
 def index(site_dir: Path, pages: list[str]) -> None:

@@ -214,6 +214,50 @@ def test_pages_shown_to_a_failing_search_indexer_are_kept(tmp_path: Path) -> Non
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
+SLIMMED = [  # page, and what search is shown of it
+    ('<p>a</p>\n<ul class="cards" data-pagefind-ignore>\n<li><ul><li>in</li></ul></li>\n</ul>\n<p>b</p>',
+     "<p>a</p>\n\n<p>b</p>"),  # an element with others of its name inside it, all of it
+    ('<p>a<img data-pagefind-ignore src="x.png" alt="">b</p>', "<p>ab</p>"),  # a void element: the tag alone
+    ('<TABLE data-pagefind-ignore="all"><tr><td>x</td></tr></table>c', "c"),  # any case, with a value
+    *[(page, page) for page in [  # kept whole
+        '<div data-pagefind-ignore><span data-pagefind-filter="area:A"></span></div>',  # a filter inside
+        '<div data-pagefind-ignore><img src="x.png" alt=""></div>',  # an image (the result's image)
+        "<div data-pagefind-ignore><h1>Title</h1></div>",  # a first-level heading (the result's title)
+        "<ul data-pagefind-ignore><li>no end",  # not well-formed
+        '<p data-pagefind-ignored="1">a</p><p>data-pagefind-ignore</p>',  # not the attribute
+    ]],
+]
+
+
+@pytest.mark.parametrize(("page", "shown"), SLIMMED)
+def test_search_is_shown_a_page_without_what_it_ignores(page: str, shown: str) -> None:
+    assert search.slim(page) == shown
+
+
+def test_slim_copies_give_the_same_index_and_site(tmp_path: Path, built: tuple[Path, Site],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    out, site = built
+    monkeypatch.setattr(search, "SLIM_FROM", 0)  # every page search reads
+    monkeypatch.setattr(search, "SPLIT_FROM", 1)  # in two parts
+    shown: list[str] = []
+    show_slim = search.show_slim
+    monkeypatch.setattr(search, "show_slim",
+                        lambda pages, site_dir, page: shown.append(page) or show_slim(pages, site_dir, page))
+    slimmed = tmp_path / "slimmed"
+    pipeline.build(pipeline.Paths(PROJECT / "content", slimmed), Options())
+    assert sorted(shown) == sorted(spec.path for spec in pages.plan(site) if spec.indexed)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["slimmed"]  # the copies shown to search are gone
+    full = tmp_path / "full"
+    shutil.copytree(slimmed, full, ignore=shutil.ignore_patterns("pagefind"))
+    search.index(full, [spec.path for spec in pages.plan(site) if spec.indexed])  # from the pages themselves
+    assert _tree(slimmed) == _tree(full)
+    assert {p: d for p, d in _tree(slimmed).items() if not p.startswith(("pagefind/", "search/"))} == \
+        {p: d for p, d in _tree(out).items() if not p.startswith(("pagefind/", "search/"))}
+    assert all(len(search.slim(data.decode())) < len(data) for path, data in _tree(full).items()
+               if path.startswith(("areas/", "actions/", "evidence-map/")) and path.endswith(".html")
+               and "/pack/" not in path)
+
+
 def test_search_reads_more_pages_than_a_glob_could_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search, "SPLIT_FROM", 10_000)  # all in one part
     names = [f"casestudies/{number:05d}-a-case-study-with-a-long-title-as-councils-write-them/index.html"
@@ -257,7 +301,7 @@ def test_each_part_of_the_index_starts_as_soon_as_its_pages_are_written(
     class Recorder(search.Indexer):  # stands in for Pagefind: notes its part, and the pages written when it started
         def start(self) -> None:
             folders = [self.site_dir, *self.site_dir.parent.glob(f"{self.site_dir.name}-search-*")]
-            written = [p.relative_to(folder).as_posix() for folder in folders for p in folder.rglob("*.html")]
+            written = {p.relative_to(folder).as_posix() for folder in folders for p in folder.rglob("*.html")}
             started.append((self.index_dir.relative_to(self.site_dir).as_posix() + "/",
                             sorted(p.relative_to(self.pages).as_posix() for p in self.pages.rglob("*.html")),
                             sorted(written)))
