@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import pagefind_bin
 import yaml
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -713,7 +714,8 @@ class Peers:
 def plan_peers(corpus: Corpus, run_dir: Path, timeout: float) -> tuple[Peers, list[Step]]:
     """Cold builds with Hugo and Eleventy, and Pagefind over Hugo's output: one step each per round. A peer that
     cannot be installed is reported, not fatal."""
-    peers = Peers({}, {"pagefind": capture([sys.executable, "-m", "pagefind_bin", "--version"])})
+    pagefind = str(pagefind_bin.get_executable())  # as the build runs it
+    peers = Peers({}, {"pagefind": capture([pagefind, "--version"])})
     measures, steps = peers.measures, []
     try:
         hugo = ensure_hugo()
@@ -734,7 +736,7 @@ def plan_peers(corpus: Corpus, run_dir: Path, timeout: float) -> tuple[Peers, li
                             "--quiet"], site, timeout, run_dir / "hugo.log", measures["hugo_memory"]),
                   run_once("Pagefind on Hugo's output", measures["pagefind"],
                            lambda: shutil.rmtree(public / "pagefind", ignore_errors=True),
-                           [sys.executable, "-m", "pagefind_bin", "--site", str(public), "--quiet"], site, timeout,
+                           [pagefind, "--site", str(public), "--quiet"], site, timeout,
                            run_dir / "pagefind.log", measures["pagefind_memory"])]
         peers.outputs["hugo"] = public
     except Exception as error:  # noqa: BLE001 (a missing peer is reported, not fatal)

@@ -12,13 +12,13 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import cbor2
+import pagefind_bin
 
 SIGNATURE = b"pagefind_dcd"
 T = TypeVar("T")
@@ -69,7 +69,7 @@ class Indexer:
 
     def start(self) -> None:
         """Index the pages written into `pages`."""
-        self.process = subprocess.Popen([sys.executable, "-m", "pagefind_bin", "--site", str(self.pages),
+        self.process = subprocess.Popen([str(pagefind_bin.get_executable()), "--site", str(self.pages),
                                          "--output-path", str(self.index_dir), "--quiet"],
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
