@@ -287,6 +287,13 @@ def test_an_index_in_parts_holds_every_page_once_and_is_the_same_from_build_to_b
     assert 'data-index-parts="pagefind/part-2/"' in form
 
 
+def test_the_part_of_the_index_that_starts_first_takes_more_pages() -> None:
+    dealt = search.parts(list(range(4000)))
+    assert [len(share) for share in dealt.values()] == [2200, 1800]  # search.SHARES: 11 and 9 of every 20
+    assert sorted(page for share in dealt.values() for page in share) == list(range(4000))
+    assert list(search.parts(list(range(999))).values()) == [list(range(999))]  # below SPLIT_FROM: one index
+
+
 @pytest.mark.parametrize("split_from", [search.SPLIT_FROM, 1])  # one index; the index in parts
 def test_each_part_of_the_index_starts_as_soon_as_its_pages_are_written(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, split_from: int) -> None:
