@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from multiprocessing import get_context
 from multiprocessing.pool import Pool
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -52,18 +56,25 @@ _JOB: Any = None
 
 
 def map_in_order(func: Callable[[T], R], items: Sequence[T], parallel_from: int) -> list[R]:
-    """`[func(item) for item in items]`, across all cores when there are at least `parallel_from` items."""
+    """`[func(item) for item in items]`, across all cores when there are at least `parallel_from` items.
+
+    Each worker hands its share of the results back in a file of its own rather than through the pool's pipe,
+    which drains megabytes slowly: the 22 MB of rendered Markdown of 4,000 case studies took 0.25 s longer that
+    way, as long as a second core saves."""
     if len(items) < parallel_from or workers() == 1:
         return [func(item) for item in items]
     shares = workers() * SHARES_PER_WORKER
-    with forked((func, items, shares)) as workers_pool:
-        parts = workers_pool.map(_share, range(shares))
-    results: list[Any] = [None] * len(items)
-    for share, part in enumerate(parts):
-        results[share::shares] = part
+    with tempfile.TemporaryDirectory(prefix="portal-results-") as folder:
+        with forked((func, items, shares, Path(folder))) as workers_pool:
+            files = workers_pool.map(_share, range(shares))
+        results: list[Any] = [None] * len(items)
+        for share, file in enumerate(files):
+            results[share::shares] = pickle.loads(file.read_bytes())  # written by our own workers just now
     return results
 
 
-def _share(share: int) -> list[Any]:
-    func, items, shares = job()
-    return [func(item) for item in items[share::shares]]
+def _share(share: int) -> Path:
+    func, items, shares, folder = job()
+    file = folder / f"{share}.pickle"
+    file.write_bytes(pickle.dumps([func(item) for item in items[share::shares]], protocol=pickle.HIGHEST_PROTOCOL))
+    return file
