@@ -159,11 +159,11 @@ def write_site(env: jinja2.Environment, site: Site, static_files: dict[str, byte
         for indexer, part in zip(indexers, parts.values()):
             indexer.copies.update(_render_into(r, part, indexer.pages, folder))
             indexer.start()
-        _render_into(r, phases[-1], folder, folder)
+        _render_into(r, phases[-1], folder)
         _write_all(folder, other_files(r, specs, static_files))
         return len(specs)
     shares = parallel.workers() * parallel.SHARES_PER_WORKER
-    with parallel.forked((r, phases, folders, len(parts), shares)) as pool:
+    with parallel.forked((r, phases, folders, shares)) as pool:
         for number, indexer in enumerate(indexers):
             for copies in pool.map(_render_share, [(number, share) for share in range(shares)]):
                 indexer.copies.update(copies)
@@ -183,11 +183,12 @@ def _write_all(folder: Path | None, files: dict[str, bytes]) -> None:
 def _render_share(task: tuple[int, int]) -> list[str]:
     """In a worker: of one phase's pages, render those whose index is `share` modulo the number of shares
     (mixing big and small); returns the pages search is shown slim copies of."""
-    r, phases, folders, searched, shares = parallel.job()
+    r, phases, folders, shares = parallel.job()
     phase, share = task
-    if searched and phase == searched:  # the pages search does not read, once it runs
+    searched = phase < len(phases) - 1  # a part of the search index; the last phase is the pages search does not read
+    if not searched and phase:  # rendered once search runs
         _yield_to_search()
-    return _render_into(r, phases[phase][share::shares], folders[phase], folders[-1])
+    return _render_into(r, phases[phase][share::shares], folders[phase], folders[-1] if searched else None)
 
 
 def _yield_to_search() -> None:
@@ -197,13 +198,13 @@ def _yield_to_search() -> None:
     os.setpriority(os.PRIO_PROCESS, 0, max(os.getpriority(os.PRIO_PROCESS, 0), NICER))
 
 
-def _render_into(r: Renderer, specs: list[PageSpec], folder: Path | None, site_folder: Path | None) -> list[str]:
-    """Write `specs` into `folder`: the site's folder, or the folder of pages a search indexer reads, in which a large
-    page is left as a slim copy, and the page itself goes into the site's folder. Returns the slim copies."""
+def _render_into(r: Renderer, specs: list[PageSpec], folder: Path | None, site_folder: Path | None = None) -> list[str]:
+    """Write `specs` into `folder`. With `site_folder`, `folder` is the folder of pages a search indexer reads: a large
+    page is left there as a slim copy, and the page itself goes into the site's folder. Returns the slim copies."""
     copies = []
     for spec in specs:
         written = output.write_pieces(folder, spec.path, page_pieces(r, spec))
-        if folder is not None and site_folder is not None and folder != site_folder and written >= search.SLIM_FROM:
+        if folder is not None and site_folder is not None and written >= search.SLIM_FROM:
             search.show_slim(folder, site_folder, spec.path)
             copies.append(spec.path)
     return copies

@@ -127,11 +127,15 @@ SLIM_FROM = 65_536  # characters: from this size, a page is shown to search as a
 
 def show_slim(pages: Path, site_dir: Path, page: str) -> None:
     """Move `page` from `pages` (what Pagefind reads) into `site_dir`, and leave a slim copy of it in its place."""
-    shown = pages / page
-    html = shown.read_text(encoding="utf-8")
-    (site_dir / page).parent.mkdir(parents=True, exist_ok=True)
-    os.rename(shown, site_dir / page)
-    shown.write_text(slim(html), encoding="utf-8")
+    html = (pages / page).read_text(encoding="utf-8")
+    _move(page, pages, site_dir)
+    (pages / page).write_text(slim(html), encoding="utf-8")
+
+
+def _move(page: str, source: Path, target: Path) -> None:
+    """Move one page from the folder `source` to the same place in `target`."""
+    (target / page).parent.mkdir(parents=True, exist_ok=True)
+    os.rename(source / page, target / page)
 
 
 IGNORED = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)\s[^>]*?\bdata-pagefind-ignore\b[^>]*>")
@@ -189,8 +193,7 @@ def index(site_dir: Path, pages: list[str]) -> None:
             indexer = Indexer(site_dir, bundle)
             indexers.append(indexer)
             for page in share:
-                (indexer.pages / page).parent.mkdir(parents=True, exist_ok=True)
-                os.rename(site_dir / page, indexer.pages / page)
+                _move(page, site_dir, indexer.pages)
             indexer.start()
         for indexer in indexers:
             indexer.wait()
