@@ -122,16 +122,31 @@ def inputs_digest(tree: Tree, folders: list[Path], options: object) -> str:
 
 
 def output_digest(out: Path) -> str | None:
-    """A hash of every file's name, size and modification time below `out`; None if there is no such folder."""
+    """A hash of every file's name, size and modification time below `out`; None if there is no such folder.
+
+    Folder by folder, as os.walk goes (files by name, then each folder by name; links to folders are not followed),
+    but with the paths built as it goes: os.walk with os.path.relpath took three times as long, 0.3 s after every
+    build of 4,000 case studies."""
     if not out.is_dir():
         return None
     digest = hashlib.sha256()
-    for directory, dirs, files in os.walk(out):
-        dirs.sort()
-        for name in sorted(files):
-            path = os.path.join(directory, name)
-            info = os.stat(path)
-            digest.update(f"{os.path.relpath(path, out)}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+
+    def walk(folder: str, prefix: str) -> None:
+        files, folders = [], []
+        for entry in os.scandir(folder):
+            if not entry.is_dir():
+                files.append(entry)
+            elif not entry.is_symlink():
+                folders.append(entry)
+        lines = []
+        for entry in sorted(files, key=lambda entry: entry.name):
+            info = entry.stat()
+            lines.append(f"{prefix}{entry.name}\0{info.st_size}\0{info.st_mtime_ns}\n")
+        digest.update("".join(lines).encode())
+        for entry in sorted(folders, key=lambda entry: entry.name):
+            walk(entry.path, f"{prefix}{entry.name}/")
+
+    walk(str(out), "")
     return digest.hexdigest()
 
 

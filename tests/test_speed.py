@@ -123,6 +123,9 @@ def test_a_build_with_nothing_changed_is_skipped_and_anything_changed_rebuilds(
     (tmp_path / "site" / "index.html").write_text("tampered", encoding="utf-8")
     assert build().startswith("Built 24 case studies")  # the output was touched: built again
     assert _tree(tmp_path / "site") == first
+    (tmp_path / "site" / "casestudies" / "24-friends-of-parks" / "index.html").unlink()  # deep in the output
+    assert build().startswith("Built 24 case studies")
+    assert _tree(tmp_path / "site") == first
     study = tmp_path / "content" / "casestudies" / "24-friends-of-parks.md"
     study.write_text(study.read_text(encoding="utf-8").replace("Friends of Parks", "Friends of the Parks", 1),
                      encoding="utf-8")
