@@ -94,10 +94,13 @@ def files(site: Site) -> dict[str, bytes]:
     return out
 
 
+_RECORD = json.JSONEncoder(ensure_ascii=False)  # one encoder for every record: json.dumps makes one a call
+
+
 def to_json(records: list[dict[str, Any]]) -> bytes:
     """A JSON array with one record per line: readable, and written by the json module's C encoder (which an
     indented dump does not use)."""
-    lines = ",\n".join(json.dumps(record, ensure_ascii=False) for record in records)
+    lines = ",\n".join(map(_RECORD.encode, records))
     return f"[\n{lines}\n]\n".encode() if records else b"[]\n"
 
 
