@@ -151,12 +151,15 @@ def write_site(env: jinja2.Environment, site: Site, static_files: dict[str, byte
     r = renderer(env, site, static_files, options)
     site.index_related()  # before any worker is forked, so that it is built once
     specs = plan(site)
-    parts = search.parts([s for s in specs if s.indexed]) if index else {}
-    indexers = [index(bundle) for bundle in parts] if index else []
-    phases = [*parts.values(), [s for s in specs if not s.indexed]] if index else [specs]
+    if index:  # a phase per part of the search index, then the pages search does not read
+        parts = search.parts([s for s in specs if s.indexed])
+        indexers = [index(bundle) for bundle in parts]
+        phases = [*parts.values(), [s for s in specs if not s.indexed]]
+    else:
+        indexers, phases = [], [specs]
     folders = [indexer.pages for indexer in indexers] + [folder]
     if len(specs) < PARALLEL_FROM or parallel.workers() == 1:
-        for indexer, part in zip(indexers, parts.values()):
+        for indexer, part in zip(indexers, phases):
             indexer.copies.update(_render_into(r, part, indexer.pages, folder))
             indexer.start()
         _render_into(r, phases[-1], folder)
