@@ -536,7 +536,8 @@ def measure_edit_reload(corpus: Corpus, run_dir: Path, runs: int, timeout: float
         try:
             wait_for_port(port, server, timeout)
             progress("dev server up; measuring edit to reload")
-            _edit_and_watch(f"http://127.0.0.1:{port}/casestudies/{study.stem}/", study, original, runs, timeout, measure)
+            _edit_and_watch(f"http://127.0.0.1:{port}/casestudies/{study.stem}/", study, original, runs, timeout, measure,
+                            log_path)
         except Exception as error:  # noqa: BLE001 (any failure is reported as the figure)
             measure.fail(f"{type(error).__name__}: {error}")
         finally:
@@ -551,7 +552,18 @@ def measure_edit_reload(corpus: Corpus, run_dir: Path, runs: int, timeout: float
     return measure, rebuilds
 
 
-def _edit_and_watch(url: str, study: Path, original: str, runs: int, timeout: float, measure: Measure) -> None:
+def wait_for_livereload(log_path: Path, timeout: float) -> None:
+    """Wait until the open page's livereload script has connected (the server logs it): an edit made before then
+    is never announced to the page, and the wait for it would last until the timeout."""
+    deadline = time.monotonic() + timeout
+    while "Browser Connected" not in log_path.read_text(errors="replace"):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the page's livereload script did not connect")
+        time.sleep(0.01)
+
+
+def _edit_and_watch(url: str, study: Path, original: str, runs: int, timeout: float, measure: Measure,
+                    log_path: Path) -> None:
     """Open the page in headless Chromium, then for each run change a word and wait for the page to show it."""
     from playwright.sync_api import sync_playwright
 
@@ -560,6 +572,7 @@ def _edit_and_watch(url: str, study: Path, original: str, runs: int, timeout: fl
         try:
             page = browser.new_page()
             page.goto(url, timeout=timeout * 1000)
+            wait_for_livereload(log_path, timeout)
             old, text = body_word(original), original
             for i in range(runs):
                 new = f"benchedit{i}{random.Random(i).randint(10000, 99999)}"

@@ -241,7 +241,7 @@ class DevHandler(web.RequestHandler):
         self.set_header("Cache-Control", "max-age=31536000, immutable" if versioned else "no-store")
         if response.location:
             self.set_header("Location", response.location)
-        self.finish(response.body)
+        self.finish(response.body or None)  # no body at all for a 204: Tornado 6.5 and later refuse even b""
 
 
 class DevServer(Server):

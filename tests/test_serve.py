@@ -74,6 +74,13 @@ def test_edit_reloads_and_errors_show_then_clear(page: Page, dev_server: tuple[s
     expect(page.get_by_role("heading", level=1)).to_have_text("Friends of Parks")
 
 
+def test_errors_file_is_empty_when_the_last_build_succeeded(dev_server: tuple[str, Path]) -> None:
+    url, content = dev_server
+    with urllib.request.urlopen(url + "_dev/errors.json", timeout=5) as response:  # a 500 would raise HTTPError
+        assert (response.status, response.read()) == (204, b"")
+    assert "Traceback" not in (content.parent / "serve.log").read_text(encoding="utf-8")
+
+
 def test_published_build_has_no_dev_script(built: tuple[Path, object]) -> None:
     out, _site = built
     assert not (out / "assets" / "dev.js").exists()
