@@ -40,6 +40,7 @@ from .problems import ContentError
 ERRORS_FILE = "_dev/errors.json"
 PR_SET_PDEATHSIG = 1  # Linux prctl: the signal a child gets when its parent dies
 SETTLE_MS = 15  # a batch of changes ends after this long without another
+READY_MS = 100  # how often the watching thread wakes when nothing changes: the first time tells it is watching
 OPTIONS = render.Options(search=True, dev=True)
 BINARY = "application/octet-stream"
 FAILED_PAGE = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build failed</title>"
@@ -284,19 +285,42 @@ class BatchWatcher(Watcher):
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._tasks = {str(f): {} for f in folders}
+        self._wake: Callable[[], None] | None = None
 
-    def start(self, callback: Callable[[], None]) -> bool:
-        """Watch in a thread; each batch wakes the server's loop, which calls `examine` through `callback`."""
-        loop = ioloop.IOLoop.current()
+    def begin(self) -> None:
+        """Start watching, and return once the operating system watches every folder: from then on no change is
+        missed. The server calls this before its first build and before it opens its port: whoever connects may
+        change a file at once, and the port used to open before the folders were watched."""
+        ready = threading.Event()
 
         def watch() -> None:
-            for changes in watchfiles.watch(*self.folders, step=self.quiet_ms, stop_event=self._stop,
-                                            raise_interrupt=False):
-                with self._lock:
-                    self._batches.append({path for _change, path in changes})
-                loop.add_callback(callback)
+            try:
+                for changes in watchfiles.watch(*self.folders, step=self.quiet_ms, stop_event=self._stop,
+                                                raise_interrupt=False, rust_timeout=READY_MS, yield_on_timeout=True):
+                    ready.set()  # the first yield, a timeout at the latest, comes once the folders are watched
+                    if changes:
+                        self._arrived({path for _change, path in changes})
+            finally:
+                ready.set()  # also if watching failed: its error is printed, and the server goes on without it
 
         threading.Thread(target=watch, daemon=True).start()
+        ready.wait()
+
+    def _arrived(self, batch: set[str]) -> None:
+        with self._lock:
+            self._batches.append(batch)
+            wake = self._wake
+        if wake is not None:
+            wake()
+
+    def start(self, callback: Callable[[], None]) -> bool:
+        """Have each batch wake the server's loop, which calls `examine` through `callback` (livereload's hook)."""
+        loop = ioloop.IOLoop.current()
+        with self._lock:
+            self._wake = lambda: loop.add_callback(callback)
+            waiting = bool(self._batches)
+        if waiting:  # changed after `begin` and before the loop started
+            self._wake()
         return True
 
     def stop(self) -> None:
@@ -340,10 +364,12 @@ def serve(paths: pipeline.Paths, port: int) -> int:
     dev = DevSite(paths)
     search = SearchIndexer(paths, scratch / "search")
     rebuild = dev_rebuild(dev, search)
+    watcher = BatchWatcher([paths.content, paths.templates, paths.static], rebuild)
+    watcher.begin()  # before the first build, so that a change made while it runs is built next
     rebuild()
     gc.freeze()  # the first model is the bulk of memory: later collections need not walk it (each would take ~60 ms)
     LiveReloadHandler.DEFAULT_RELOAD_TIME = 0  # reload on every rebuild, however soon after the last
-    server = DevServer(dev, scratch / "search", BatchWatcher([paths.content, paths.templates, paths.static], rebuild))
+    server = DevServer(dev, scratch / "search", watcher)
     print(f"Serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)", flush=True)
     logging.getLogger("tornado.access").setLevel(logging.WARNING)  # log only what went wrong: a missing page
     signal.signal(signal.SIGTERM, _interrupt)  # a polite stop ends like Ctrl+C: the clean-up below runs

@@ -1,6 +1,7 @@
 """The dev server in headless Chromium: a content change reloads the open page; a broken file shows its problem."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
@@ -12,8 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import watchfiles
 from playwright.sync_api import Page, expect
 
+from portal.serve import BatchWatcher
 from tests.conftest import PROJECT
 
 STUDY = "casestudies/24-friends-of-parks.md"
@@ -104,6 +107,28 @@ def test_many_files_changed_together_rebuild_once(dev_server: tuple[str, Path]) 
         time.sleep(0.1)
     time.sleep(1.5)  # long enough for any second rebuild to show
     assert rebuilds(log) == 2, log.read_text(encoding="utf-8")
+
+
+def test_watcher_sees_a_change_made_as_soon_as_it_has_begun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    watch = watchfiles.watch
+
+    def slow_to_start(*args: object, **kwargs: object) -> Iterator[set[tuple[watchfiles.Change, str]]]:
+        time.sleep(0.3)  # as on a busy machine, or a large tree: until the folders are watched, a change is missed
+        yield from watch(*args, **kwargs)
+
+    monkeypatch.setattr(watchfiles, "watch", slow_to_start)
+    seen: list[set[str]] = []
+    watcher = BatchWatcher([tmp_path], seen.append)
+    watcher.begin()
+    try:
+        (tmp_path / "new.md").write_text("written at once", encoding="utf-8")
+        deadline = time.monotonic() + 5
+        while not seen and time.monotonic() < deadline:
+            watcher.examine()
+            time.sleep(0.02)
+    finally:
+        watcher.stop()
+    assert seen == [{os.path.realpath(tmp_path / "new.md")}]
 
 
 def _builds_of(content: Path) -> list[str]:
