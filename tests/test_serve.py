@@ -53,10 +53,19 @@ def dev_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         log.close()
 
 
+def wait_for_livereload(log: Path) -> None:
+    """Until the open page's livereload script has connected, which the server logs."""
+    deadline = time.monotonic() + 10
+    while "Browser Connected" not in log.read_text(encoding="utf-8"):
+        assert time.monotonic() < deadline, "the page's livereload script did not connect"
+        time.sleep(0.02)
+
+
 def test_edit_reloads_and_errors_show_then_clear(page: Page, dev_server: tuple[str, Path]) -> None:
     url, content = dev_server
     page.goto(url + "casestudies/24-friends-of-parks/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Friends of Parks")
+    wait_for_livereload(content.parent / "serve.log")  # a change made before it connects is never announced
     study = content / STUDY
     good = study.read_text(encoding="utf-8")
 
