@@ -289,8 +289,8 @@ class BatchWatcher(Watcher):
 
     def begin(self) -> None:
         """Start watching, and return once the operating system watches every folder: from then on no change is
-        missed. The server calls this before its first build and before it opens its port: whoever connects may
-        change a file at once, and the port used to open before the folders were watched."""
+        missed. The server calls this before its first build and before it opens its port, since whoever connects
+        may change a file at once."""
         ready = threading.Event()
 
         def watch() -> None:
@@ -318,9 +318,7 @@ class BatchWatcher(Watcher):
         loop = ioloop.IOLoop.current()
         with self._lock:
             self._wake = lambda: loop.add_callback(callback)
-            waiting = bool(self._batches)
-        if waiting:  # changed after `begin` and before the loop started
-            self._wake()
+        self._wake()  # for what changed between `begin` and now; with nothing, `examine` finds nothing to build
         return True
 
     def stop(self) -> None:
