@@ -1,21 +1,25 @@
-"""The command line: build, check and serve; exit 0 on success, 1 on content errors, 2 on usage errors."""
+"""The command line: build, check and serve. Exit 0 on success, 1 when the content has problems, 2 when the command
+cannot be carried out as given (a wrong argument, a refused or unwritable output folder), 3 on an internal error."""
 from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from pathlib import Path
 
-from . import jsonschema, load, pipeline, scaffold, source
+from . import jsonschema, load, output, pipeline, scaffold, source
 from .problems import ContentError
 from .render import Options
 from .search import SearchIndexError
 
-OK, CONTENT_ERRORS, USAGE = 0, 1, 2
+OK, CONTENT_ERRORS, USAGE, INTERNAL = 0, 1, 2, 3
+REPORT_TO = "the issue tracker of the repository you got the portal from"
 
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser for all commands."""
     main = argparse.ArgumentParser(prog="build.py", description="Build the equality evidence portal.")
+    main.add_argument("--debug", action="store_true", help="on an internal error, print the traceback")
     commands = main.add_subparsers(dest="command")
     build = commands.add_parser("build", help="build content/ into site/ (the default)")
     _content_args(build)
@@ -45,6 +49,8 @@ def parser() -> argparse.ArgumentParser:
 
 def _content_args(command: argparse.ArgumentParser) -> None:
     command.add_argument("--content", type=Path, default=Path("content"), help="the content folder (default: content)")
+    command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                         help="on an internal error, print the traceback")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,21 +58,37 @@ def main(argv: list[str] | None = None) -> int:
     args_list = sys.argv[1:] if argv is None else argv
     try:
         args = parser().parse_args(args_list or ["build"])
+        if args.command is None:
+            args = parser().parse_args([*args_list, "build"])
     except SystemExit as exit_:
         return OK if exit_.code == 0 else USAGE
-    if args.command is None:
-        args = parser().parse_args(["build", *args_list])
     if not args.content.is_dir():
-        print(f"error: the content folder {args.content} does not exist", file=sys.stderr)
+        print(f"error: the content folder {args.content} does not exist: pass the folder that holds site.yaml, "
+              "such as --content content", file=sys.stderr)
         return USAGE
     try:
         return _run(args)
     except ContentError as error:
         print(error.report(published=args.command == "build"), file=sys.stderr)
         return CONTENT_ERRORS
-    except SearchIndexError as error:
+    except (output.RefusedFolder, output.WriteError) as error:
         print(f"error: {error}", file=sys.stderr)
-        return CONTENT_ERRORS
+        return USAGE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # noqa: BLE001 (a bug: one sentence, not a traceback, unless asked for)
+        return _internal(error, args.debug)
+
+
+def _internal(error: Exception, debug: bool) -> int:
+    if debug:
+        traceback.print_exc()
+    what = "search indexing failed" if isinstance(error, SearchIndexError) else "an internal error stopped the portal"
+    detail = " ".join(str(error).split())[:300]
+    print(f"error: {what} ({type(error).__name__}: {detail}); this is not a problem in your content, and nothing was "
+          f"published: please report it to {REPORT_TO}, with the command you ran"
+          f"{'' if debug else ' and what it prints when run again with --debug'}.", file=sys.stderr)
+    return INTERNAL
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -1,9 +1,11 @@
 """The worker processes the heavy stages share: how many, how they start, and how work is handed to them."""
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
 import pickle
+import signal
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -14,6 +16,7 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+PR_SET_PDEATHSIG = 1  # Linux prctl: the signal a process gets when the one that started it ends
 MAX_WORKERS = 8
 SHARES_PER_WORKER = 4  # more shares than workers, so that one slow share does not leave a core idle
 
@@ -36,7 +39,7 @@ def forked(work: Any) -> Iterator[Pool]:
     try:
         gc.freeze()
         try:
-            workers_pool = get_context("fork").Pool(workers())
+            workers_pool = get_context("fork").Pool(workers(), die_with_parent, (os.getpid(),))
         finally:
             if not frozen_before:
                 gc.unfreeze()
@@ -44,6 +47,17 @@ def forked(work: Any) -> Iterator[Pool]:
             yield workers_pool
     finally:
         _JOB = None
+
+
+def die_with_parent(parent: int, sig: int = signal.SIGKILL) -> None:
+    """In a child process (a worker, Pagefind): end when `parent` ends, even if it is killed outright, rather than
+    run on (Linux; elsewhere nothing is done)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, sig)
+    except (AttributeError, OSError):
+        return
+    if os.getppid() != parent:  # it ended before the signal was asked for
+        os.kill(os.getpid(), sig)
 
 
 def job() -> Any:

@@ -59,7 +59,9 @@ def check(paths: Paths, strict: bool = False) -> Site:
 
 
 def build(paths: Paths, options: render.Options, tree: source.Tree | None = None) -> Site:
-    """Build the site into `paths.out`; on any error the previous site is left exactly as it was."""
+    """Build the site into `paths.out`; on any error the previous site is left exactly as it was. Raises
+    output.RefusedFolder, before anything else, if the build could destroy something in `paths.out`."""
+    output.refuse(paths.out, paths.content, PROJECT)
     site = load.load(tree or source.read_tree(paths.content), markdown(paths))
     static = render.assets(paths.static, site) | (render.dev_assets() if options.dev else {})
     indexers: list[search.Indexer] = []

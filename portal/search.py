@@ -14,11 +14,14 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 import cbor2
 import pagefind_bin
+
+from . import parallel
 
 SIGNATURE = b"pagefind_dcd"
 T = TypeVar("T")
@@ -59,7 +62,7 @@ def parts(pages: Sequence[T]) -> dict[str, list[T]]:
 class Indexer:
     """Pagefind over the pages of one part of the search index, writing the index folder `bundle` of `site_dir`.
 
-    The part's pages are written into a folder of their own beside the site, `pages`, so that Pagefind reads them
+    The part's pages are written into a folder of their own inside the site's, `pages`, so that Pagefind reads them
     and nothing else: not the other parts' pages, nor the evidence packs, each of which holds every case study of
     an area. `start` runs Pagefind over them once they are written, in its own process, so the build can go on with
     the pages search does not read; `wait` waits for it, makes the index deterministic and moves the pages into the
@@ -71,7 +74,7 @@ class Indexer:
     def __init__(self, site_dir: Path, bundle: str = "pagefind/") -> None:
         self.site_dir = site_dir
         self.index_dir = site_dir / bundle
-        self.pages = Path(tempfile.mkdtemp(prefix=f"{site_dir.name}-search-", dir=site_dir.parent))
+        self.pages = Path(tempfile.mkdtemp(prefix=".search-", dir=site_dir))  # removed with the site if it fails
         self.process: subprocess.Popen[str] | None = None
         self.copies: set[str] = set()
 
@@ -79,7 +82,8 @@ class Indexer:
         """Index the pages written into `pages`."""
         self.process = subprocess.Popen([str(pagefind_bin.get_executable()), "--site", str(self.pages),
                                          "--output-path", str(self.index_dir), "--quiet"],
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                        preexec_fn=partial(parallel.die_with_parent, os.getpid()))
 
     def wait(self) -> None:
         """Wait for Pagefind to finish, make its index canonical and move the pages into the site;
@@ -88,7 +92,14 @@ class Indexer:
         printed, _ = self.process.communicate()
         if self.process.returncode != 0:
             raise SearchIndexError(f"Pagefind failed:\n{printed}")
-        canonicalise(self.index_dir)
+        try:
+            canonicalise(self.index_dir)
+        except OSError:
+            raise
+        except Exception as error:  # noqa: BLE001 (whatever a truncated file makes the readers raise)
+            raise SearchIndexError(f"Pagefind said it had finished, but its index in {self.index_dir} cannot be "
+                                   f"read ({type(error).__name__}: {str(error)[:200]}); if the disk is full, free "
+                                   "some space and build again") from error
         self._return_pages(strict=True)
 
     def stop(self) -> None:

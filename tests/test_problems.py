@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from portal import output
 from portal.cli import main
 from tests.sitefactory import action, casestudy, write_content
 
@@ -19,8 +20,9 @@ def run(tmp_path: Path, changes: dict, capsys: pytest.CaptureFixture[str], *extr
     site = tmp_path / "site"
     site.mkdir(exist_ok=True)
     (site / "index.html").write_text("the last good site")
+    output.mark(site)  # as if the portal had built it
     status = main(["build", "--content", "content", "--out", "site", "--no-search", *extra])
-    assert sorted(p.name for p in site.iterdir()) == ["index.html"], "the last good site must be left as it was"
+    assert sorted(p.name for p in site.iterdir()) == [output.MARKER, "index.html"], "the last good site must stay"
     assert (site / "index.html").read_text() == "the last good site"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site-")], "no staging folder may be left"
     return status, capsys.readouterr().err

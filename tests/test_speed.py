@@ -85,6 +85,11 @@ def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def _site_files(folder: Path) -> dict[str, bytes]:
+    """What a built site publishes: every file but the build's list of them, which the dev server does not serve."""
+    return {path: data for path, data in _tree(folder).items() if path != output.MARKER}
+
+
 def test_parallel_and_cached_builds_are_byte_identical_to_a_plain_one(tmp_path: Path, built: tuple[Path, Site],
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     content = PROJECT / "content"
@@ -159,7 +164,7 @@ def test_dev_server_pages_after_edits_match_a_cold_build(tmp_path: Path) -> None
     assert dev.refresh({str(edited), str(removed), str(added)})
     cold = tmp_path / "cold"
     pipeline.build(pipeline.Paths(content, cold), Options(search=False, dev=True))
-    expected = {path: data for path, data in _tree(cold).items()}
+    expected = _site_files(cold)
     assert {path: _served(dev, path) for path in expected} == expected
     assert dev.respond("/casestudies/03-referral-unit-skiing-trip/").status == 404
     removed.write_text(removed_text.replace("number: 3", "number: three"), encoding="utf-8")
@@ -254,8 +259,9 @@ def test_slim_copies_give_the_same_index_and_site(tmp_path: Path, built: tuple[P
     shutil.copytree(slimmed, full, ignore=shutil.ignore_patterns("pagefind"))
     search.index(full, [spec.path for spec in pages.plan(site) if spec.indexed])  # from the pages themselves
     assert _tree(slimmed) == _tree(full)
-    assert {p: d for p, d in _tree(slimmed).items() if not p.startswith(("pagefind/", "search/"))} == \
-        {p: d for p, d in _tree(out).items() if not p.startswith(("pagefind/", "search/"))}
+    ours = ("pagefind/", "search/", output.MARKER)  # the index in parts, and the list of files that names them
+    assert {p: d for p, d in _tree(slimmed).items() if not p.startswith(ours)} == \
+        {p: d for p, d in _tree(out).items() if not p.startswith(ours)}
     assert all(len(search.slim(data.decode())) < len(data) for path, data in _tree(full).items()
                if path.startswith(("areas/", "actions/", "evidence-map/")) and path.endswith(".html")
                and "/pack/" not in path)
@@ -310,8 +316,9 @@ def test_each_part_of_the_index_starts_as_soon_as_its_pages_are_written(
 
     class Recorder(search.Indexer):  # stands in for Pagefind: notes its part, and the pages written when it started
         def start(self) -> None:
-            folders = [self.site_dir, *self.site_dir.parent.glob(f"{self.site_dir.name}-search-*")]
-            written = {p.relative_to(folder).as_posix() for folder in folders for p in folder.rglob("*.html")}
+            folders = [self.site_dir, *self.site_dir.glob(".search-*")]  # the site's, and the parts' inside it
+            written = {p.relative_to(folder).as_posix() for folder in folders for p in folder.rglob("*.html")
+                       if folder != self.site_dir or not p.relative_to(folder).parts[0].startswith(".search-")}
             started.append((self.index_dir.relative_to(self.site_dir).as_posix() + "/",
                             sorted(p.relative_to(self.pages).as_posix() for p in self.pages.rglob("*.html")),
                             sorted(written)))
@@ -358,7 +365,7 @@ def test_dev_server_pages_after_text_only_edits_match_a_cold_build(tmp_path: Pat
     assert dev.refresh({str(p) for p in edits})
     cold = tmp_path / "cold"
     pipeline.build(pipeline.Paths(content, cold), Options(search=False, dev=True))
-    expected = _tree(cold)
+    expected = _site_files(cold)
     assert {path: _served(dev, path) for path in expected} == expected
     assert b"Edited: " in _served(dev, "actions/2-5/index.html")
 
