@@ -1,6 +1,7 @@
 // Dev server only (never in a published build).
-// 1. Shows content errors from the last failed rebuild over the page.
-// 2. After a rebuild, swaps in the page's new body instead of reloading the whole page (a livereload.js plugin):
+// 1. Shows the problems of the last failed rebuild over the page (content errors, or a bug in the portal).
+// 2. After a rebuild, swaps in the page's new body instead of reloading the whole page (a livereload.js plugin;
+//    the server names the changed file relative to its folder, such as `style.css`):
 //    the change shows sooner and the reader keeps their place. Anything else (a changed stylesheet, a page with
 //    its own script, a page that has gone) gets livereload's usual full reload.
 

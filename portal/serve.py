@@ -4,6 +4,9 @@ open page after each batch of changes.
 An edit re-reads only the files that changed, re-parses only those, and renders Markdown only for bodies not seen
 before; the page that is open is then rendered on request, so an edit costs the same with 24 case studies or
 4,000. Search is re-indexed in the background, in a lower-priority child process, after each change.
+
+It answers only requests for its own loopback address, and takes reloads and its websocket only from its own pages,
+so that another site open in the same browser can neither read the portal nor drive it.
 """
 from __future__ import annotations
 
@@ -20,18 +23,21 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Callable
-from urllib.parse import unquote
+from urllib.parse import SplitResult, unquote, urlsplit
 
 import jinja2
 import watchfiles
 from livereload import Server
-from livereload.handlers import LiveReloadHandler
+from livereload.handlers import ForceReloadHandler, LiveReloadHandler, LiveReloadJSHandler
+from livereload.server import LiveScriptInjector
 from livereload.watcher import Watcher
-from tornado import ioloop, web
+from tornado import httputil, ioloop, web
+from tornado.routing import Matcher, Rule
 
 from . import cache, load, markup, pipeline, render, source
 from .pages import PageSpec, plan
@@ -43,6 +49,17 @@ SETTLE_MS = 15  # a batch of changes ends after this long without another
 READY_MS = 100  # how often the watching thread wakes when nothing changes: the first time tells it is watching
 OPTIONS = render.Options(search=True, dev=True)
 BINARY = "application/octet-stream"
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "[::1]"})
+FOREIGN_HOST = "forbidden: this server answers only to 127.0.0.1, localhost and [::1]\n"
+CROSS_SITE = "forbidden: the request does not come from a page of this server\n"
+INTERNAL = ("internal error: {} – this is a bug in the portal, not in your content; the full traceback is in the "
+            "terminal")
+# livereload's own snippet (Server.application builds it there and nowhere we can reach): load livereload.js from
+# the port the page came from
+LIVE_SCRIPT = (b'<script type="text/javascript">(function(){var s=document.createElement("script");'
+               b'var port=(window.location.port || (window.location.protocol == \'https:\' ? 443: 80));'
+               b's.src="//"+window.location.hostname+":"+port+ "/livereload.js?port=" + port;'
+               b'document.head.appendChild(s);})();</script>')
 FAILED_PAGE = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build failed</title>"
                "<script src=\"/assets/dev.js\" defer></script></head><body><h1>Build failed</h1></body></html>")
 
@@ -101,13 +118,9 @@ class DevSite:
 
     def refresh(self, changed: set[str] | None = None) -> bool:
         """Bring the model up to date with the files (only `changed` ones re-read, if given); on a content or
-        template error keep the last good model."""
+        template error, or a bug, keep the last good model and say what went wrong."""
         try:
-            quick = source.reread(self.tree, self.known, changed) if changed and self.tree else None
-            tree = self.tree = quick or source.read_tree(self.paths.content, self.known, changed)
-            site = load.load(tree, self._markdown, self.memo)
-            static = render.assets(self.paths.static, site) | render.dev_assets()
-            renderer = render.renderer(self._environment(), site, static, OPTIONS)
+            snapshot = self._build(changed)
         except ContentError as error:
             self.problems = [str(p) for p in error.problems]
             print(error.report(), flush=True)
@@ -117,9 +130,28 @@ class DevSite:
                              f"{error}"]
             print(self.problems[0], flush=True)
             return False
-        self.snapshot = Snapshot(renderer, static, {spec.path: spec for spec in plan(site, self.planned)})
+        except Exception as error:  # a bug: the server must go on serving the last good site and building edits
+            self._internal_error(error)
+            return False
+        self.snapshot = snapshot
         self.problems = []
         return True
+
+    def _build(self, changed: set[str] | None) -> Snapshot:
+        quick = source.reread(self.tree, self.known, changed) if changed and self.tree else None
+        tree = self.tree = quick or source.read_tree(self.paths.content, self.known, changed)
+        site = load.load(tree, self._markdown, self.memo)
+        static = render.assets(self.paths.static, site) | render.dev_assets()
+        renderer = render.renderer(self._environment(), site, static, OPTIONS)
+        return Snapshot(renderer, static, {spec.path: spec for spec in plan(site, self.planned)})
+
+    def _internal_error(self, error: Exception) -> None:
+        traceback.print_exc()
+        described = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        self.problems = [INTERNAL.format(described)]
+        print(self.problems[0], file=sys.stderr, flush=True)
+        # What was read and worked out may be half updated: the next refresh starts again from the files.
+        self.known, self.tree, self.memo, self.planned, self._templates = {}, None, load.Memo(), {}, None
 
     def respond(self, url_path: str, search_dir: Path | None = None) -> Response:
         """The response to a GET of a site-relative path, rendering a page if that is what is asked for."""
@@ -155,11 +187,15 @@ def _type(path: str) -> str:
 
 def _file(folder: Path, path: str) -> Response:
     """A file of the last search index, never one outside it."""
-    target = (folder / path).resolve()
-    if not target.is_relative_to(folder.resolve()) or not target.is_file():
+    try:
+        target = (folder / path).resolve()
+        inside = target.is_relative_to(folder.resolve())
+        data = target.read_bytes() if inside and target.is_file() else None
+    except (OSError, ValueError):  # a NUL byte, a name too long for the file system, a file the indexer just removed
+        data = None
+    if data is None:
         return Response(404, "text/plain; charset=utf-8", b"not found")
-    return Response(200, _type(path) if target.suffix in (".js", ".css", ".json", ".wasm") else BINARY,
-                    target.read_bytes())
+    return Response(200, _type(path) if target.suffix in (".js", ".css", ".json", ".wasm") else BINARY, data)
 
 
 class SearchIndexer:
@@ -223,6 +259,98 @@ def _idle_priority() -> None:
         os.nice(19)
 
 
+@dataclass(frozen=True)
+class Hosts:
+    """The host names the server answers to, so that a page of another site cannot reach it by pointing its own
+    name at 127.0.0.1 (DNS rebinding): the loopback names and the host it listens on, with its port or none."""
+
+    names: frozenset[str]
+    port: int
+
+    @classmethod
+    def of(cls, host: str, port: int) -> Hosts:
+        """The loopback names and `host` (an IPv6 address in brackets, as a Host header has it)."""
+        host = host.lower()
+        return cls(LOOPBACK | {f"[{host}]" if ":" in host and not host.startswith("[") else host}, port)
+
+    def allows(self, netloc: str) -> bool:
+        """Whether a Host header (or an address's host and port) names this server."""
+        name, port = httputil.split_host_and_port(netloc.lower())
+        return name in self.names and port in (None, self.port)
+
+    def allows_page(self, address: str) -> bool:
+        """Whether an Origin or Referer is a page of this server."""
+        parts = split_address(address)
+        return parts is not None and parts.scheme == "http" and self.allows(parts.netloc)
+
+
+def split_address(address: str) -> SplitResult | None:
+    """An address's parts; None if it has none (such as with an unclosed [ in its host)."""
+    try:
+        return urlsplit(address)
+    except ValueError:
+        return None
+
+
+class ForeignHost(Matcher):
+    """Matches every request for a host the server does not answer to, whatever its path (tornado's routing hook)."""
+
+    def __init__(self, hosts: Hosts) -> None:
+        self.hosts = hosts
+
+    def match(self, request: httputil.HTTPServerRequest) -> dict | None:  # noqa: D102
+        return None if self.hosts.allows(request.host) else {}
+
+
+def forbid(handler: web.RequestHandler, reason: str) -> None:
+    """Answer 403 with a short plain-text reason."""
+    handler.set_status(403)
+    handler.set_header("Content-Type", "text/plain; charset=utf-8")
+    handler.set_header("Cache-Control", "no-store")
+    handler.finish(reason)
+
+
+class Forbidden(web.RequestHandler):
+    """Refuses every request it is given."""
+
+    def prepare(self) -> None:  # noqa: D102 (tornado's hook: finishing here skips the method)
+        forbid(self, FOREIGN_HOST)
+
+
+class SocketHandler(LiveReloadHandler):
+    """livereload's websocket, open only to this server's own pages."""
+
+    def initialize(self, hosts: Hosts) -> None:  # noqa: D102 (tornado's hook)
+        self.hosts = hosts
+
+    def prepare(self) -> None:  # noqa: D102 (tornado's hook)
+        if split_address(self.request.headers.get("Origin", "")) is None:  # Tornado's own check would fail: a 500
+            forbid(self, CROSS_SITE)
+
+    def check_origin(self, origin: str) -> bool:  # noqa: D102 (tornado's hook; livereload's accepts any origin)
+        return self.hosts.allows_page(origin)
+
+
+class ReloadHandler(ForceReloadHandler):
+    """livereload's /forcereload, refused to other sites' pages (a link or image on any page could call it)."""
+
+    def initialize(self, hosts: Hosts) -> None:  # noqa: D102 (tornado's hook)
+        self.hosts = hosts
+
+    def prepare(self) -> None:  # noqa: D102 (tornado's hook)
+        headers = self.request.headers
+        if headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none") or not all(
+                self.hosts.allows_page(headers[name]) for name in ("Origin", "Referer") if name in headers):
+            forbid(self, CROSS_SITE)
+
+
+class ScriptHandler(LiveReloadJSHandler):
+    """livereload.js, also to a HEAD."""
+
+    def head(self) -> None:  # noqa: D102
+        self.get()
+
+
 class DevHandler(web.RequestHandler):
     """Answers every request from the DevSite; livereload adds its script to the HTML on the way out."""
 
@@ -244,6 +372,9 @@ class DevHandler(web.RequestHandler):
             self.set_header("Location", response.location)
         self.finish(response.body or None)  # no body at all for a 204: Tornado 6.5 and later refuse even b""
 
+    def head(self, path: str) -> None:  # noqa: D102 (Tornado sends GET's status and headers, without the body)
+        self.get(path)
+
 
 class DevServer(Server):
     """livereload's server, answering from memory instead of from a folder."""
@@ -255,6 +386,24 @@ class DevServer(Server):
 
     def get_web_handlers(self, script: bytes) -> list:  # noqa: D102 (livereload's hook)
         return [(r"/(.*)", DevHandler, {"dev": self.dev, "search": self.search})]
+
+    def application(self, port: int, host: str, liveport: int | None = None, debug: bool | None = None,
+                    live_css: bool = True) -> None:
+        """livereload's app on one port (`serve` passes no liveport) behind a host check, with its websocket and
+        /forcereload checking where the request comes from."""
+        LiveReloadHandler.watcher = self.watcher  # as livereload's own `application` does: its tasks read them there
+        LiveReloadHandler.live_css = live_css
+        hosts = Hosts.of(host, port)
+
+        class Injector(LiveScriptInjector):
+            script = LIVE_SCRIPT
+
+        app = web.Application([Rule(ForeignHost(hosts), Forbidden),  # first: it takes every route
+                               (r"/livereload", SocketHandler, {"hosts": hosts}),
+                               (r"/forcereload", ReloadHandler, {"hosts": hosts}),
+                               (r"/livereload.js", ScriptHandler),
+                               *self.get_web_handlers(LIVE_SCRIPT)], debug=bool(debug), transforms=[Injector])
+        app.listen(port, address=host)
 
 
 def file_stamps(folders: list[Path]) -> dict[str, tuple[int, int]]:
@@ -333,9 +482,18 @@ class BatchWatcher(Watcher):
         if not changed:
             return self._changes.pop() if self._changes else (None, None)
         self._changes.clear()  # livereload's own start-up entry: the rebuild's reload covers it
-        self.filepath = changed[0]
+        self.filepath = self.shown(changed[0])
         self.rebuild(set(changed))
         return self.filepath, None
+
+    def shown(self, path: str) -> str:
+        """`path` as the browser is told it: relative to the watched folder it is in, never where it is on disk
+        (the page needs only its name, to reload a stylesheet in place)."""
+        for folder in self.folders:
+            root = os.path.realpath(folder)
+            if os.path.commonpath([root, path]) == root:
+                return Path(os.path.relpath(path, root)).as_posix()
+        return os.path.basename(path)
 
 
 def dev_rebuild(dev: DevSite, search: SearchIndexer) -> Callable[[set[str] | None], None]:
