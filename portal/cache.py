@@ -7,6 +7,7 @@ its stamp has nothing to do.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import marshal
 import os
@@ -20,8 +21,8 @@ from .markup import Heading, Rendered, cache_key
 from .source import Tree
 
 CODE = Path(__file__).resolve().parent
-VERSIONED = ("jinja2", "markdown", "pyyaml", "pagefind-bin", "cbor2")
-Entry = tuple[str, tuple[tuple[int, str, str], ...]]
+VERSIONED = ("jinja2", "markdown", "pyyaml", "pagefind-bin", "cbor2", "nh3")
+Entry = tuple[str, tuple[tuple[int, str, str], ...], tuple[str, ...], bytes]  # html, headings, dropped, seal
 
 
 def _replace(target: Path, data: bytes) -> None:
@@ -33,15 +34,37 @@ def _replace(target: Path, data: bytes) -> None:
     os.replace(temporary, target)
 
 
+def secret() -> bytes:
+    """This user's key for sealing cache entries, kept outside every project (made on first use): a cache folder
+    committed to a repository, or edited by hand, was not sealed with it, so nothing in it is used."""
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "equality-portal"
+    key = home / "cache-key"
+    try:
+        if not key.is_file() or key.stat().st_size < 32:
+            _replace(key, os.urandom(32))
+            key.chmod(0o600)
+        return key.read_bytes()
+    except OSError:
+        return os.urandom(32)  # nowhere to keep it: entries written now are not trusted by later builds
+
+
+def _seal(key: bytes, html: str, headings: tuple, dropped: tuple[str, ...], secret_key: bytes) -> bytes:
+    message = json.dumps([key.hex(), html, headings, dropped], ensure_ascii=False).encode()  # marshal's is not canonical
+    return hmac.new(secret_key, message, hashlib.sha256).digest()
+
+
 class MarkdownCache:
-    """Rendered Markdown in one file, keyed by a hash of the text, of the renderers (portal/markup.py and
-    portal/plain.py) and of Python-Markdown's version. Only what the last build used is kept, so the file never outgrows the content."""
+    """Rendered Markdown in one file, keyed by a hash of the text, of the code that renders and sanitises it and of
+    the libraries' versions. Only what the last build used is kept, so the file never outgrows the content. Each
+    entry is sealed with this user's secret key (`secret`): an entry whose seal does not match its key and content
+    is ignored, and what is used is sanitised again all the same (markup.render_all)."""
 
     def __init__(self, folder: Path, read_only: bool = False) -> None:
         self.file = folder / "markdown.marshal"
         self.read_only = read_only
         self._entries: dict[bytes, Entry] | None = None
         self._keys: frozenset[bytes] = frozenset()
+        self._secret = secret()
 
     def _load(self) -> dict[bytes, Entry]:
         if self._entries is None:
@@ -49,9 +72,21 @@ class MarkdownCache:
                 entries = marshal.loads(self.file.read_bytes())
             except (OSError, EOFError, ValueError, TypeError):
                 entries = {}
-            self._entries = entries if isinstance(entries, dict) else {}
+            self._entries = {key: entry for key, entry in entries.items() if self._sealed(key, entry)} \
+                if isinstance(entries, dict) else {}
             self._keys = frozenset(self._entries)
         return self._entries
+
+    def _sealed(self, key: object, entry: object) -> bool:
+        """True if `entry` is a well-formed entry that this user's key sealed under `key`."""
+        if not (isinstance(key, bytes) and isinstance(entry, tuple) and len(entry) == 4):
+            return False
+        html, headings, dropped, seal = entry
+        try:
+            expected = _seal(key, html, headings, dropped, self._secret)
+        except (TypeError, ValueError):  # something JSON cannot write, so not ours
+            return False
+        return isinstance(seal, bytes) and hmac.compare_digest(seal, expected) and isinstance(html, str)
 
     def lookup(self, texts: list[str]) -> dict[str, Rendered]:
         """The cached rendering of each text that has one."""
@@ -60,13 +95,16 @@ class MarkdownCache:
         for text in texts:
             entry = entries.get(cache_key(text))
             if entry is not None:
-                found[text] = Rendered(entry[0], tuple(Heading(*h) for h in entry[1]))
+                found[text] = Rendered(entry[0], tuple(Heading(*h) for h in entry[1]), entry[2])
         return found
 
     def store(self, rendered: dict[str, Rendered]) -> None:
         """Keep exactly these renderings; the file is rewritten only if that changes it."""
-        entries = {cache_key(text): (r.html, tuple((h.level, h.id, h.text) for h in r.headings))
-                   for text, r in rendered.items()}
+        entries = {}
+        for text, r in rendered.items():
+            key = cache_key(text)
+            html, headings = str(r.html), tuple((h.level, h.id, h.text) for h in r.headings)
+            entries[key] = (html, headings, r.dropped, _seal(key, html, headings, r.dropped, self._secret))
         self._load()
         if frozenset(entries) != self._keys and not self.read_only:
             _replace(self.file, marshal.dumps(entries))
@@ -113,7 +151,7 @@ def inputs_digest(tree: Tree, folders: list[Path], options: object) -> str:
     sources += [source for folder in sorted(tree.folders) for source in tree.folders[folder]]
     for source in sources:
         digest.update(b"\0%s\0%d\0" % (source.path.encode(), len(source.data)) + source.data)
-    digest.update(json.dumps([tree.dates, tree.unread], sort_keys=True).encode())
+    digest.update(json.dumps([tree.dates, [str(problem) for problem in tree.unread]], sort_keys=True).encode())
     for folder in [*folders, CODE]:
         for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             data = path.read_bytes()

@@ -3,6 +3,8 @@ cannot be carried out as given (a wrong argument, a refused or unwritable output
 from __future__ import annotations
 
 import argparse
+import errno
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -24,7 +26,7 @@ def parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build content/ into site/ (the default)")
     _content_args(build)
     build.add_argument("--out", type=Path, default=Path("site"), help="where to write the site (default: site)")
-    build.add_argument("--base-url", default="/", help="the address the site is published at, such as "
+    build.add_argument("--base-url", default="/", type=base_url, help="the address the site is published at, such as "
                        "https://example.org/equality/ (default: /)")
     build.add_argument("--no-search", action="store_true", help="skip the search index")
     build.add_argument("--no-cache", action="store_true", help="build everything from scratch, without reading or "
@@ -35,7 +37,7 @@ def parser() -> argparse.ArgumentParser:
                        "and an accessibility audit would catch (for pull requests)")
     serve = commands.add_parser("serve", help="build, serve on 127.0.0.1 and rebuild on every change")
     _content_args(serve)
-    serve.add_argument("--port", type=int, default=8000, help="the port to serve on (default: 8000)")
+    serve.add_argument("--port", type=port, default=8000, help="the port to serve on (default: 8000)")
     new = commands.add_parser("new", help="write a new, valid content file and print its path")
     new.add_argument("kind", choices=["casestudy", "action", "progress"], help="what to create")
     new.add_argument("title", help="its title (for an action: its statement)")
@@ -45,6 +47,26 @@ def parser() -> argparse.ArgumentParser:
     _content_args(schemas)
     schemas.add_argument("--out", type=Path, default=Path("schemas"), help="where to write them (default: schemas)")
     return main
+
+
+PATH = r"/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*"  # what RFC 3986 allows in a path, unencoded
+BASE_URL = re.compile(rf"https?://[A-Za-z0-9.-]+(:[0-9]+)?({PATH})?|{PATH}")
+
+
+def base_url(value: str) -> str:
+    """The --base-url argument: a path from the root of a host, or an http(s) address, and nothing a page could
+    not put in a link as it is."""
+    if not BASE_URL.fullmatch(value):
+        raise argparse.ArgumentTypeError(f"{value[:60]!r} is not an address the site can be published at: write a "
+                                         "path such as /equality/ or an address such as https://example.org/equality/")
+    return value
+
+
+def port(value: str) -> int:
+    """The --port argument: a TCP port number."""
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"{value[:20]!r} is not a port: write a number from 1 to 65535, such as 8000")
+    return int(value)
 
 
 def _content_args(command: argparse.ArgumentParser) -> None:
@@ -109,7 +131,14 @@ def _run(args: argparse.Namespace) -> int:
         return OK
     if args.command == "serve":
         from .serve import serve
-        return serve(pipeline.Paths(args.content, Path("site")), args.port)
+        try:
+            return serve(pipeline.Paths(args.content, Path("site")), args.port)
+        except OSError as error:
+            if error.errno not in (errno.EADDRINUSE, errno.EACCES):
+                raise
+            print(f"error: port {args.port} cannot be used ({error.strerror}): pass another, such as "
+                  f"--port {8000 if args.port != 8000 else 8001}", file=sys.stderr)
+            return USAGE
     paths = pipeline.Paths(args.content, args.out, cache=None if args.no_cache else pipeline.default_cache(args.content))
     built = pipeline.build_if_changed(paths, Options(args.base_url, not args.no_search))
     if built.skipped:

@@ -31,6 +31,10 @@ def _property(field: schema.Field, allowed: list[str] | None) -> dict[str, Any]:
             prop["minimum"] = field.minimum
     elif field.kind == "date":
         prop.update(type="string", format="date", pattern=r"^\d{4}-\d{2}-\d{2}$")
+    elif field.kind == "url":
+        prop.update(type="string", format="uri", pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^/\s?#]+")
+    elif field.kind == "email":
+        prop.update(type="string", format="email", pattern="^" + schema.EMAIL.pattern.replace("\\Z", "$"))
     elif field.kind == "list":
         item: dict[str, Any] = {"type": "string"}
         if field.pattern:

@@ -7,13 +7,18 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from typing import AbstractSet, Any, Callable, TypeVar
 
-from . import frontmatter, markup, parallel, schema
+from . import frontmatter, limits, markup, parallel, schema
 from .frontmatter import Document
 from .model import Action, Area, CaseStudy, Group, Page, ProgressReport, Settings, Site
+from .pages import RESERVED
 from .problems import ContentError, Problem
-from .source import Source, Tree, stem
+from .source import Source, Tree
 
 T = TypeVar("T")
+CONTROL = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f\r]")  # all but tab and line feed (CR LF is read as LF)
+CONTROL_NAMES = {"\x00": "a null character", "\x0c": "a form feed", "\x1b": "an escape character",
+                 "\r": "a carriage return without a line feed", "\x0b": "a vertical tab", "\x08": "a backspace"}
+SLUG = re.compile(schema.SLUG)
 CASE_STUDY_FILE = re.compile(r"^(\d+)-([a-z0-9]+(?:-[a-z0-9]+)*)$")
 REQUIRED_FOLDERS = ("areas", "actions", "casestudies")
 PARALLEL_FROM = 200  # files to parse; below this, starting worker processes costs more than it saves
@@ -56,8 +61,9 @@ def load(tree: Tree, markdown: Markdown = markup.render_all, memo: Memo | None =
         for source, doc in found[ctype.folder]:
             key = ((source.path, source.data, ctype.folder), tree.dates.get(source.path))
             if key not in memo.made:
-                more: list[Problem] = []
-                memo.made[key] = (make(source, doc, rendered[doc.body], tree, more), more)
+                body = rendered[doc.body]
+                more = markup.link_problems(source.path, doc.body, doc.body_line, body.dropped)
+                memo.made[key] = (make(source, doc, body, tree, more), more)
             record, more = memo.made[key]
             problems.extend(more)
             if record is not None:
@@ -70,9 +76,7 @@ def load(tree: Tree, markdown: Markdown = markup.render_all, memo: Memo | None =
     studies = records(schema.CASE_STUDY, _casestudy)
     pages = records(schema.PAGE, _page)
     progress = records(schema.PROGRESS, _progress)
-    for path in tree.unread:
-        problems.append(Problem(path, 1, f"this file is not read, because only names ending in `.md` are: rename it "
-                                f"to `{stem(path)}.md` (or move it out of the content folder)"))
+    problems += tree.unread
     for folder in REQUIRED_FOLDERS:
         if not tree.files(folder):
             problems.append(Problem(f"{tree.root}/{folder}", 0, f"there are no files in {folder}/: "
@@ -117,6 +121,10 @@ def _text_only_change(memo: Memo, settings: Settings, records: list[Any]) -> Sit
     return site.with_records(swap) if swap else site
 
 
+def _clip(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
 def decode(source: Source) -> tuple[str | None, list[Problem]]:
     """The file's text, or a problem naming the line with the first byte that is not UTF-8."""
     try:
@@ -125,7 +133,15 @@ def decode(source: Source) -> tuple[str | None, list[Problem]]:
         line = source.data[:error.start].count(b"\n") + 1
         return None, [Problem(source.path, line, f"this file is not UTF-8 text (byte 0x{source.data[error.start]:02x} "
                               "cannot be read): save it as UTF-8, or retype the character on this line")]
-    return text.removeprefix("\ufeff").replace("\r\n", "\n"), []
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    control = CONTROL.search(text)
+    if control is not None:
+        line = text.count("\n", 0, control.start()) + 1
+        name = CONTROL_NAMES.get(control.group(), "a control character")
+        return None, [Problem(source.path, line, f"this line holds an invisible character, U+{ord(control.group()):04X} "
+                              f"({name}), which would break the site's feed and pages: delete it (retype the line "
+                              "if you cannot see where it is)")]
+    return text, []
 
 
 def _parse(source: Source, ctype: schema.ContentType) -> tuple[Document | None, list[Problem]]:
@@ -136,7 +152,8 @@ def _parse(source: Source, ctype: schema.ContentType) -> tuple[Document | None, 
     doc, found = frontmatter.parse(source.path, text)
     if doc is None:
         return None, found
-    found = schema.validate(doc, ctype) + markup.policy_problems(source.path, doc.body, doc.body_line)
+    found = (schema.validate(doc, ctype) + markup.policy_problems(source.path, doc.body, doc.body_line)
+             + limits.markdown_problems(source.path, doc.body, doc.body_line))
     return (None if found else doc), found
 
 
@@ -192,18 +209,38 @@ def contrast_with_white(colour: str) -> float:
     return 1.05 / (luminance + 0.05)
 
 
+def _named(source: Source, example: str, problems: list[Problem]) -> bool:
+    """Check a file's name, which is its page's address: lower-case letters, digits and hyphens."""
+    if SLUG.match(source.stem):
+        return True
+    problems.append(Problem(source.path, 1, f"the file name `{_clip(source.stem)}` is used in the page's address, so it "
+                            f"must be lower-case letters, digits and hyphens, such as {example}.md: rename the file"))
+    return False
+
+
 def _area(source: Source, doc: Document, rendered: markup.Rendered, tree: Tree,
-          problems: list[Problem]) -> Area:
+          problems: list[Problem]) -> Area | None:
+    if not _named(source, "community-engagement", problems):
+        return None
     return Area(source.stem, doc.meta["name"], doc.meta["short_name"], doc.meta["order"], rendered.html, source.path)
 
 
 def _group(source: Source, doc: Document, rendered: markup.Rendered, tree: Tree,
-           problems: list[Problem]) -> Group:
+           problems: list[Problem]) -> Group | None:
+    if not _named(source, "sexual-orientation", problems):
+        return None
     return Group(source.stem, doc.meta["name"], doc.meta["order"], rendered.html, source.path)
 
 
 def _page(source: Source, doc: Document, rendered: markup.Rendered, tree: Tree,
-          problems: list[Problem]) -> Page:
+          problems: list[Problem]) -> Page | None:
+    if not _named(source, "accessibility", problems):
+        return None
+    if source.stem in RESERVED:
+        problems.append(Problem(source.path, 1, f"a page called `{source.stem}` would have the address "
+                                f"{source.stem}/, which the portal uses for its own pages or files: rename the file, "
+                                f"such as {source.stem}-information.md"))
+        return None
     return Page(source.stem, doc.meta["title"], doc.meta.get("summary"), rendered.html, rendered.headings, source.path)
 
 

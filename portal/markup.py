@@ -4,8 +4,10 @@ from __future__ import annotations
 import hashlib
 import html as htmllib
 import re
+import sys
 import xml.etree.ElementTree as etree
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from importlib import metadata
 from pathlib import Path
 from typing import Iterable, Protocol
 
@@ -13,13 +15,11 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import InlineProcessor, Treeprocessor
 
-from . import parallel, plain
+from . import parallel, plain, sanitise, urls
 from .problems import Problem
 
-SAFE_SCHEMES = ("http:", "https:", "mailto:", "tel:")
 RAW_HTML = re.compile(r"<(/?[A-Za-z][A-Za-z0-9-]*)(\s[^<>]*)?/?>|<!--")
-LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)")
-SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+ANGLED = re.compile(r"<([^<>\s]+:[^<>]*)>")
 
 
 @dataclass(frozen=True)
@@ -33,27 +33,28 @@ class Heading:
 
 @dataclass(frozen=True)
 class Rendered:
-    """Rendered Markdown: the HTML, its plain text and its headings."""
+    """Rendered Markdown: the sanitised HTML, its headings, and the link targets dropped as unsafe (a problem)."""
 
     html: str
     headings: tuple[Heading, ...]
-
-
-def is_safe_url(url: str) -> bool:
-    """True for relative URLs, fragments and http, https, mailto and tel links."""
-    match = SCHEME.match(url.strip())
-    return match is None or url.strip().lower().startswith(SAFE_SCHEMES)
+    dropped: tuple[str, ...] = ()
 
 
 class _SafeLinks(Treeprocessor):
-    """Drops link and image targets with schemes such as javascript: or data:."""
+    """Drops link and image targets that are not safe (such as javascript: or data:, however written), noting
+    each in `dropped` so that it is reported as a problem."""
+
+    def __init__(self, md: markdown.Markdown, dropped: list[str]) -> None:
+        super().__init__(md)
+        self.dropped = dropped
 
     def run(self, root: etree.Element) -> None:
         for element in root.iter():
             for attribute in ("href", "src"):
                 value = element.get(attribute)
-                if value is not None and not is_safe_url(value):
+                if value is not None and not urls.is_safe(value):
                     del element.attrib[attribute]
+                    self.dropped.append(value)
 
 
 INLINE_TRIGGER = re.compile(r"[`\\\[<&*_]|  \n")  # a character that can start some inline pattern
@@ -75,48 +76,57 @@ class _QuickInline(InlineProcessor):
 class _Policy(Extension):
     """Content is Markdown only: raw HTML is shown as text, never passed through."""
 
+    def __init__(self, dropped: list[str]) -> None:
+        super().__init__()
+        self.dropped = dropped
+
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Python-Markdown's name)
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
-        md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
+        md.treeprocessors.register(_SafeLinks(md, self.dropped), "safe_links", -1)  # after backslashes are undone
         md.treeprocessors.register(_QuickInline(md), "inline", 20)
 
 
-def _markdown() -> markdown.Markdown:
+def _markdown(dropped: list[str]) -> markdown.Markdown:
     return markdown.Markdown(
-        extensions=["tables", "sane_lists", "toc", _Policy()],
+        extensions=["tables", "sane_lists", "toc", _Policy(dropped)],
         extension_configs={"toc": {"toc_depth": "2-3", "marker": ""}},
         output_format="html",
     )
 
 
-_MD = _markdown()
+_DROPPED: list[str] = []
+_MD = _markdown(_DROPPED)
 
 
 def render(text: str) -> Rendered:
-    """Render Markdown to safe HTML and list its level 2 and 3 headings: plain Markdown by the quick renderer in
+    """Render Markdown to sanitised HTML and list its level 2 and 3 headings: plain Markdown by the quick renderer in
     portal/plain.py, which gives the same output, the rest by Python-Markdown."""
-    quick = plain.render(text, is_safe_url)
+    quick = plain.render(text, urls.is_safe)
     if quick is not None:
-        return Rendered(quick[0], tuple(Heading(*heading) for heading in quick[1]))
-    return python_markdown(text)
+        return Rendered(sanitise.clean(quick[0]), tuple(Heading(*heading) for heading in quick[1]))
+    rendered = python_markdown(text)
+    return Rendered(sanitise.clean(rendered.html), rendered.headings, rendered.dropped)
 
 
 def python_markdown(text: str) -> Rendered:
-    """Render Markdown with Python-Markdown alone."""
+    """Render Markdown with Python-Markdown alone (unsafe link targets dropped, but not sanitised)."""
     _MD.reset()
+    _DROPPED.clear()
     html = _MD.convert(text)
     headings = tuple(_flatten(_MD.toc_tokens))  # type: ignore[attr-defined]
-    return Rendered(html, headings)
+    return Rendered(html, headings, tuple(_DROPPED))
 
 
 PARALLEL_FROM = 200  # below this many uncached bodies, starting worker processes costs more than it saves
-_SALT = hashlib.sha256(Path(__file__).read_bytes() + Path(plain.__file__).read_bytes()
-                       + markdown.__version__.encode()).digest()
+_SALT = hashlib.sha256(b"".join(Path(module.__file__).read_bytes() for module in (sys.modules[__name__], plain, sanitise,
+                                                                                    urls))
+                       + markdown.__version__.encode() + metadata.version("nh3").encode()).digest()
 
 
 def cache_key(text: str) -> bytes:
-    """What a rendering is cached under: a hash of the text, of the two renderers and of Python-Markdown's version."""
+    """What a rendering is cached under: a hash of the text, of the code that renders and sanitises it and of the
+    versions of Python-Markdown and nh3."""
     return hashlib.sha256(_SALT + text.encode()).digest()
 
 
@@ -132,6 +142,9 @@ def render_all(texts: Iterable[str], cache: Cache | None = None) -> dict[str, Re
     """Render many Markdown bodies, each once: from the cache when it has them, the rest across all cores."""
     wanted = list(dict.fromkeys(texts))
     found = cache.lookup(wanted) if cache else {}
+    kept = [text for text, rendered in found.items() if not isinstance(rendered.html, sanitise.Clean)]
+    for text, html in zip(kept, parallel.map_in_order(sanitise.clean, [found[t].html for t in kept], PARALLEL_FROM)):
+        found[text] = replace(found[text], html=html)  # from a file: sanitised again, as if it were fresh
     missing = [t for t in wanted if t not in found]
     fresh = parallel.map_in_order(render, missing, PARALLEL_FROM)
     found.update(zip(missing, fresh))
@@ -149,20 +162,35 @@ def _flatten(tokens: list[dict]) -> list[Heading]:
 
 
 def policy_problems(path: str, body: str, first_line: int) -> list[Problem]:
-    """Raw HTML and unsafe link targets in a Markdown body, with the line each is on."""
+    """Raw HTML in a Markdown body, with the line it is on."""
     problems: list[Problem] = []
-    if "<" not in body and "](" not in body:
-        return problems  # neither can be there
+    if "<" not in body:
+        return problems  # there can be none
     for offset, line in enumerate(body.split("\n")):
-        number = first_line + offset
         tag = RAW_HTML.search(line)
         if tag:
-            problems.append(Problem(path, number, f"HTML such as `{tag.group(0)[:40]}` is not allowed in content: "
-                                    "write Markdown instead (for example `**bold**`, `- item`, `[text](link)`)"))
-        for target in LINK_TARGET.findall(line):
-            if not is_safe_url(target):
-                problems.append(Problem(path, number, f"the link target `{target[:40]}` is not allowed: "
-                                        "link to a page of this site or to an https:// address"))
+            problems.append(Problem(path, first_line + offset, f"HTML such as `{tag.group(0)[:40]}` is not allowed in "
+                                    "content: write Markdown instead (for example `**bold**`, `- item`, `[text](link)`)"))
+        for url in ANGLED.findall(line):  # an autolink Markdown does not make: shown as text, but meant as a link
+            if not urls.is_safe(url):
+                problems.append(Problem(path, first_line + offset, unsafe_link(url)))
+    return problems
+
+
+def unsafe_link(url: str) -> str:
+    """The message for a link target that is not allowed."""
+    return (f"the link target `{urls.shown(url)}` is not allowed: link to a page of this site, or to an address "
+            "starting https://, mailto: or tel:")
+
+
+def link_problems(path: str, body: str, first_line: int, dropped: tuple[str, ...]) -> list[Problem]:
+    """A problem for each link or image target that rendering dropped as unsafe, on the first line that holds it
+    (or, if the Markdown wrote it differently, the first line of the text)."""
+    lines = body.split("\n")
+    problems = []
+    for url in dropped:
+        number = next((first_line + offset for offset, line in enumerate(lines) if url in line), first_line)
+        problems.append(Problem(path, number, unsafe_link(url)))
     return problems
 
 
@@ -180,4 +208,5 @@ def embed(html: str, prefix: str, shift: int) -> str:
         if level is None:
             return f'<a href="#{prefix}-'
         return f"<{closing}h{min(int(level) + shift, 6)}" + (f' id="{prefix}-' if with_id else "")
-    return EMBEDDED.sub(moved, html)
+    embedded = EMBEDDED.sub(moved, html)
+    return sanitise.Clean(embedded) if isinstance(html, sanitise.Clean) else embedded  # ids and levels: still clean

@@ -114,12 +114,21 @@ def to_csv(dataset: Dataset, records: list[dict[str, Any]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet reads a cell starting so as a formula (OWASP)
+
+
 def _cell(value: Any) -> str:
+    """A CSV cell: lists joined, and text that a spreadsheet would run as a formula made plain text with a leading
+    apostrophe, as OWASP recommends (the JSON files keep the text exactly)."""
     if value is None:
         return ""
     if isinstance(value, list):
-        return LIST_SEPARATOR.join(str(v) for v in value)
-    return str(value)
+        text = LIST_SEPARATOR.join(str(v) for v in value)
+    elif isinstance(value, (int, float)):
+        return str(value)
+    else:
+        text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def feed_id(path: str) -> str:

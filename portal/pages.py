@@ -34,6 +34,10 @@ class PageSpec:
         return self.template not in ("search.html", "404.html", "pack.html")
 
 
+# The first part of the address of every page or file the portal makes in a folder of its own: a page of
+# content/pages/ may not take one (tests/test_safety.py checks the list against a built site).
+RESERVED = frozenset({"actions", "areas", "assets", "casestudies", "data", "evidence-map", "groups", "pagefind",
+                      "progress", "search", "_dev"})
 HOME = ("Home", "")
 STUDIES = ("Case studies", "casestudies/")
 ACTIONS = ("Actions", "actions/")

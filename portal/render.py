@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
-from . import markup, opendata, output, parallel, search
+from . import markup, opendata, output, parallel, sanitise, search
 from .model import CaseStudy, Site
 from .pages import PageSpec, duplicate_paths, plan
 
@@ -55,6 +55,7 @@ def environment(templates: Path) -> jinja2.Environment:
                              keep_trailing_newline=True, auto_reload=False)
     env.filters["plural"] = lambda n, one, many=None: one if n == 1 else (many or one + "s")
     env.filters["embed"] = markup.embed
+    env.filters["safe"] = sanitise.safe  # whatever a template marks safe is sanitised, unless it already has been
     return env
 
 

@@ -18,10 +18,13 @@ class NewFile:
     text: str
 
 
+SLUG_LENGTH = 60  # characters at most: file names stay well within every file system's limit
+
+
 def slugify(title: str, words: int = 5) -> str:
     """A short lower-case name for a file, from the first few words of a title."""
     parts = re.findall(r"[a-z0-9]+", title.lower())
-    return "-".join(parts[:words]) or "untitled"
+    return "-".join(parts[:words])[:SLUG_LENGTH].strip("-") or "untitled"
 
 
 def _quoted(text: str) -> str:

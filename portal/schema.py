@@ -4,15 +4,19 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
+import reprlib
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from .frontmatter import Document
+from . import urls
 from .problems import Problem
 
 ACTION_ID = r"^\d+\.\d+$"
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 COLOUR = r"^#[0-9a-fA-F]{6}$"
+EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\Z")
 
 
 @dataclass(frozen=True)
@@ -20,7 +24,7 @@ class Field:
     """One front-matter field: its name, kind, whether it is required, and how to write it."""
 
     name: str
-    kind: str  # "text", "integer", "list", "date"
+    kind: str  # "text", "integer", "list", "date", "url" (an http or https address), "email"
     required: bool
     description: str
     example: str
@@ -119,9 +123,9 @@ SETTINGS = ContentType("settings file", "", (
           '"#00594f"', pattern=COLOUR),
     Field("licence", "text", True, "The licence the content and open data are published under.",
           '"Open Government Licence v3.0"'),
-    Field("licence_url", "text", True, "The address of the licence's text.",
+    Field("licence_url", "url", True, "The address of the licence's text, starting https://.",
           '"https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"'),
-    Field("contact_email", "text", True, "Where readers report a problem or ask for another format.",
+    Field("contact_email", "email", True, "Where readers report a problem or ask for another format.",
           '"equalities@example.gov.uk"'),
     Field("framework", "text", False, "The name of the equality framework the actions come from.",
           '"Equality Framework for Local Government"'),
@@ -171,6 +175,15 @@ def check_value(field: Field, value: Any) -> str | None:
         if field.minimum is not None and value < field.minimum:
             return f"`{field.name}` must be {field.minimum} or more; found {value}"
         return None
+    if field.kind in ("url", "email"):
+        if not isinstance(value, str) or not value.strip():
+            return f"`{field.name}` must be text, such as `{field.name}: {field.example}`; found {found}"
+        if field.kind == "url" and not urls.is_web_address(value):
+            return (f"`{field.name}` must be a web address starting https:// or http://, such as "
+                    f"`{field.name}: {field.example}`; found {found}")
+        if field.kind == "email" and not EMAIL.match(value):
+            return f"`{field.name}` must be an email address, such as `{field.name}: {field.example}`; found {found}"
+        return None
     if field.kind == "date":
         if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
             return f"`{field.name}` must be a date written YYYY-MM-DD, such as `{field.name}: {field.example}`; found {found}"
@@ -185,25 +198,30 @@ def _check_list(field: Field, value: Any) -> str | None:
     for item in value:
         if not isinstance(item, str):
             extra = f" (without quotes, YAML reads it as the number {item!r})" if isinstance(item, float) else ""
-            return f"each item of `{field.name}` must be in double quotes, such as {example}; found {item!r}{extra}"
+            return f"each item of `{field.name}` must be in double quotes, such as {example}; found {SHOWN.repr(item)}{extra}"
         message = _pattern(field, item)
         if message:
             return message
     if len(set(value)) != len(value):
-        repeated = sorted({v for v in value if value.count(v) > 1})
+        repeated = sorted(v for v, n in Counter(value).items() if n > 1)
         return f"`{field.name}` lists {', '.join(repeated)} more than once: list each only once"
     return None
 
 
 def _pattern(field: Field, value: str) -> str | None:
     if field.pattern and not re.match(field.pattern, value):
-        return f"`{field.name}` has {value!r}, which is not written like {field.example}"
+        return f"`{field.name}` has {SHOWN.repr(value)}, which is not written like {field.example}"
     return None
+
+
+SHOWN = reprlib.Repr()  # a value, in a message: never longer than a line, however large it is
+SHOWN.maxlevel, SHOWN.maxlist, SHOWN.maxdict, SHOWN.maxstring, SHOWN.maxother = 2, 4, 4, 50, 50
 
 
 def _show(value: Any) -> str:
     if value is None:
         return "nothing"
     if isinstance(value, str):
-        return repr(value)
-    return f"{value!r} ({type(value).__name__.replace('str', 'text').replace('float', 'number').replace('int', 'number')})"
+        return SHOWN.repr(value)
+    kind = {"str": "text", "float": "number", "int": "number"}.get(type(value).__name__, type(value).__name__)
+    return f"{SHOWN.repr(value)} ({kind})"

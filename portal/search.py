@@ -5,11 +5,13 @@ so the filter files, the metadata file that names them and the entry file are re
 """
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -91,15 +93,17 @@ class Indexer:
         assert self.process is not None, "start the indexer before waiting for it"
         printed, _ = self.process.communicate()
         if self.process.returncode != 0:
-            raise SearchIndexError(f"Pagefind failed:\n{printed}")
+            _no_room(self.site_dir)
+            raise SearchIndexError(f"Pagefind failed (exit status {self.process.returncode}): "
+                                   f"{' '.join(printed.split())[:300] or 'it printed nothing'}")
         try:
             canonicalise(self.index_dir)
         except OSError:
             raise
         except Exception as error:  # noqa: BLE001 (whatever a truncated file makes the readers raise)
-            raise SearchIndexError(f"Pagefind said it had finished, but its index in {self.index_dir} cannot be "
-                                   f"read ({type(error).__name__}: {str(error)[:200]}); if the disk is full, free "
-                                   "some space and build again") from error
+            _no_room(self.site_dir)
+            raise SearchIndexError(f"Pagefind said it had finished, but its index cannot be read "
+                                   f"({type(error).__name__}: {str(error)[:200]})") from error
         self._return_pages(strict=True)
 
     def stop(self) -> None:
@@ -117,6 +121,18 @@ class Indexer:
             (self.pages / copy).unlink(missing_ok=True)
         _move_into(self.pages, self.site_dir, strict)
         shutil.rmtree(self.pages)
+
+
+LITTLE_ROOM = 16 * 1024 * 1024  # bytes free: below this, a failed Pagefind is taken to have run out of room
+
+
+def _no_room(folder: Path) -> None:
+    """Raise OSError if Pagefind, which says nothing when it cannot write (and may even exit 0), most likely failed
+    for want of room: a nearly full disk, or a limit on the size of files (ulimit -f)."""
+    if shutil.disk_usage(folder).free < LITTLE_ROOM:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder))
+    if resource.getrlimit(resource.RLIMIT_FSIZE)[0] != resource.RLIM_INFINITY:
+        raise OSError(errno.EFBIG, os.strerror(errno.EFBIG), str(folder))
 
 
 def _move_into(source: Path, target: Path, strict: bool) -> None:

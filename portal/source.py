@@ -1,11 +1,17 @@
 """The one place content is read from disk: each content file's bytes, with the path shown in messages."""
 from __future__ import annotations
 
+import difflib
+import errno
 import os
+import posixpath
+import stat
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import limits
+from .problems import Problem
 from .schema import CONTENT_TYPES
 
 SETTINGS_FILE = "site.yaml"
@@ -32,13 +38,14 @@ def stem(path: str) -> str:
 
 @dataclass(frozen=True)
 class Tree:
-    """The content tree: the settings file and the Markdown files of each folder, sorted by name."""
+    """The content tree: the settings file and the Markdown files of each folder, sorted by name, and what could
+    not be read (each a problem: nothing in the content folder is left out without a word)."""
 
     root: str
     settings: Source | None
     folders: dict[str, tuple[Source, ...]]
     dates: dict[str, str] = field(default_factory=dict)
-    unread: tuple[str, ...] = ()  # files in the content folders that are not read: their names do not end in .md
+    unread: tuple[Problem, ...] = ()
 
     def files(self, folder: str) -> tuple[Source, ...]:
         """The Markdown files of one folder (`casestudies`, `actions`, …)."""
@@ -46,10 +53,12 @@ class Tree:
 
 
 Known = dict[str, tuple[tuple[int, int], Source]]
+FOLDERS = tuple(ctype.folder for ctype in CONTENT_TYPES)
+KEPT_HIDDEN = frozenset({".gitkeep"})  # a file Git users put in an empty folder, which holds nothing to read
 
 
 def read_tree(content_dir: Path, known: Known | None = None, changed: set[str] | None = None) -> Tree:
-    """Read every file below `content_dir` that the portal uses.
+    """Read every file below `content_dir` that the portal uses, and say what it cannot use.
 
     With `known` (what an earlier call read, updated in place), a file whose size and modification time are
     unchanged is not read again: the dev server re-reads only what was edited. With `changed` as well (the paths
@@ -57,24 +66,87 @@ def read_tree(content_dir: Path, known: Known | None = None, changed: set[str] |
     memo: Known = {} if known is None else known
     seen: Known = {}
     shown = _show(content_dir)
-    unread: list[str] = []
+    root = os.path.realpath(content_dir)
+    unread: list[Problem] = _unknown_entries(root, shown)
     trusted = {path: entry for path, entry in memo.items() if path not in changed} if changed is not None else {}
     folders = {}
-    for ctype in CONTENT_TYPES:
-        folder = os.path.join(content_dir, ctype.folder)
-        files = sorted(e.name for e in os.scandir(folder) if e.is_file() and not e.name.startswith(".")) \
-            if os.path.isdir(folder) else []
-        names = [name for name in files if name.endswith(".md")]
-        unread += [f"{shown}/{ctype.folder}/{name}" for name in files if not name.endswith(".md")]
-        folders[ctype.folder] = tuple(_read(os.path.join(folder, name), f"{shown}/{ctype.folder}/{name}", memo, seen,
-                                            trusted) for name in names)
-    settings = os.path.join(content_dir, SETTINGS_FILE)
-    settings_source = _read(settings, f"{shown}/{SETTINGS_FILE}", memo, seen, trusted) \
-        if os.path.isfile(settings) else None
+    for folder in FOLDERS:
+        found = _folder_files(root, folder, f"{shown}/{folder}", unread)
+        read = [_read(path, name, memo, seen, trusted, unread) for path, name in found]
+        folders[folder] = tuple(source for source in read if source is not None)
+    settings = os.path.join(root, SETTINGS_FILE)
+    settings_source = _read(settings, f"{shown}/{SETTINGS_FILE}", memo, seen, trusted, unread) \
+        if _usable(root, settings, f"{shown}/{SETTINGS_FILE}", unread) else None
     if known is not None:
         known.clear()
         known.update(seen)
     return Tree(shown, settings_source, folders, history_dates(content_dir), tuple(unread))
+
+
+def _unknown_entries(root: str, shown: str) -> list[Problem]:
+    """A problem for each file or folder at the top of the content folder that the portal does not read."""
+    problems = []
+    for entry in sorted(os.scandir(root), key=lambda entry: entry.name):
+        name = entry.name
+        if name in FOLDERS or name == SETTINGS_FILE or name in KEPT_HIDDEN:
+            continue
+        close = difflib.get_close_matches(name.rstrip("/"), [*FOLDERS, SETTINGS_FILE], n=1)
+        hint = f"did you mean `{close[0]}`? " if close else ""
+        problems.append(Problem(f"{shown}/{name}", 1, f"this is not read: {hint}the content folder holds only "
+                                f"{SETTINGS_FILE} and the folders {', '.join(sorted(FOLDERS))}"))
+    return problems
+
+
+def _folder_files(root: str, folder: str, shown: str, unread: list[Problem]) -> list[tuple[str, str]]:
+    """The Markdown files of one content folder (their paths, and their paths for messages), sorted by name; a
+    problem for everything else in it."""
+    path = os.path.join(root, folder)
+    if not os.path.lexists(path) or not _usable(root, path, shown, unread, folder=True):
+        return []
+    found = []
+    for entry in sorted(os.scandir(path), key=lambda entry: entry.name):
+        name, where = entry.name, f"{shown}/{entry.name}"
+        if name in KEPT_HIDDEN:
+            continue
+        if name.startswith("."):
+            unread.append(Problem(where, 1, f"this file is hidden (its name starts with a dot), so it is not read: "
+                                  f"rename it to `{name.lstrip('.') or 'a-name.md'}`, or delete it"))
+        elif not _usable(root, entry.path, where, unread):
+            continue
+        elif not name.endswith(".md"):
+            unread.append(Problem(where, 1, f"this file is not read, because only names ending in `.md` are: rename it "
+                                  f"to `{stem(where)}.md` (or move it out of the content folder)"))
+        else:
+            found.append((entry.path, where))
+    return found
+
+
+def _usable(root: str, path: str, shown: str, unread: list[Problem], folder: bool = False) -> bool:
+    """Whether `path` is a regular file (or, with `folder`, a folder) inside the content folder, following links
+    that stay inside it; if not, a problem says why."""
+    what = "folder" if folder else "file"
+    try:
+        real = os.path.realpath(path, strict=True)
+        info = os.stat(real)
+    except OSError as error:
+        target = os.readlink(path) if os.path.islink(path) else path
+        reason = "leads round in a circle" if error.errno == errno.ELOOP else f"leads to {target}, which does not exist"
+        unread.append(Problem(shown, 1, f"this is a link that {reason}: replace it with the {what} itself"))
+        return False
+    if os.path.commonpath([root, real]) != root:
+        unread.append(Problem(shown, 1, f"this is a link to {real}, outside the content folder, which is not read: "
+                              f"put the {what} itself in the content folder"))
+        return False
+    if folder != stat.S_ISDIR(info.st_mode) or not (folder or stat.S_ISREG(info.st_mode)):
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        where = "" if folder else f" here: move its files into {posixpath.dirname(shown)}/ itself"
+        unread.append(Problem(shown, 1, f"this is {kind}, so it is not read{where or ': make it a folder'}"))
+        return False
+    too_big = None if folder else limits.file_size_problem(shown, info.st_size)
+    if too_big is not None:
+        unread.append(too_big)
+        return False
+    return True
 
 
 def reread(tree: Tree, known: Known, changed: set[str]) -> Tree | None:
@@ -83,28 +155,41 @@ def reread(tree: Tree, known: Known, changed: set[str]) -> Tree | None:
     (or a changed path is not content at all): then only `read_tree` will do."""
     fresh: dict[str, Source] = {}
     for path in changed:
-        if path not in known or not os.path.isfile(path):
+        if path not in known or os.path.islink(path) or not os.path.isfile(path):
             return None
         before = known[path][1]
-        fresh[before.path] = _read(path, before.path, known, known, {})
+        source = _read(path, before.path, known, known, {}, [])
+        if source is None:
+            return None
+        fresh[before.path] = source
     folders = {folder: tuple(fresh.get(source.path, source) for source in sources) if fresh else sources
                for folder, sources in tree.folders.items()}
     settings = fresh.get(tree.settings.path, tree.settings) if tree.settings else None
     return Tree(tree.root, settings, folders, tree.dates, tree.unread)
 
 
-def _read(path: str, shown: str, known: Known, seen: Known, trusted: Known) -> Source:
-    """A file's Source (`shown` is its path for messages), read again only if its size or time has changed."""
+def _read(path: str, shown: str, known: Known, seen: Known, trusted: Known, unread: list[Problem]) -> Source | None:
+    """A file's Source (`shown` is its path for messages), read again only if its size or time has changed; None,
+    and a problem, if it cannot be read."""
     if path in trusted:
         seen[path] = trusted[path]
         return trusted[path][1]
-    info = os.stat(path)
-    stamp = (info.st_mtime_ns, info.st_size)
-    if path in known and known[path][0] == stamp:
-        seen[path] = known[path]
-        return known[path][1]
-    with open(path, "rb") as file:
-        source = Source(shown, file.read())
+    try:
+        info = os.stat(path)
+        stamp = (info.st_mtime_ns, info.st_size)
+        if path in known and known[path][0] == stamp:
+            seen[path] = known[path]
+            return known[path][1]
+        with open(path, "rb") as file:
+            source = Source(shown, file.read(limits.MAX_FILE_BYTES + 1))
+    except OSError as error:
+        unread.append(Problem(shown, 1, f"this file cannot be read ({error.strerror or error}): check that it exists "
+                              "and that you may read it"))
+        return None
+    too_big = limits.file_size_problem(shown, len(source.data))  # it grew after it was looked at
+    if too_big is not None:
+        unread.append(too_big)
+        return None
     seen[path] = (stamp, source)
     return source
 

@@ -97,8 +97,8 @@ CASES = {
         "instead (for example `**bold**`, `- item`, `[text](link)`)"),
     "javascript link": (
         {"casestudies/01-friends-of-parks.md": casestudy(1, body="[Click](javascript:alert(1)) to see.\n")},
-        f"{CS}:9: the link target `javascript:alert(1` is not allowed: link to a page of this site or to an "
-        "https:// address"),
+        f"{CS}:9: the link target `javascript:alert(1)` is not allowed: link to a page of this site, or to an "
+        "address starting https://, mailto: or tel:"),
 }
 
 

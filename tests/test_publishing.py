@@ -336,7 +336,7 @@ def test_every_documented_command_is_one_the_cli_accepts() -> None:
     assert {name for name, _ in commands} >= {"check.yml", "publish.yml", "gitlab-ci.yml", "publishing.md",
                                               "CONTRIBUTING.md"}
     for name, command in commands:
-        args = shlex.split(command)[2:]
+        args = shlex.split(re.sub(r"\$\{?[A-Z_]+\}?", "https://example.org/equality/", command))[2:]  # a CI variable's value
         with contextlib.redirect_stderr(io.StringIO()) as errors:
             try:
                 cli.parser().parse_args(args or ["build"])
