@@ -10,8 +10,7 @@ import pytest
 from portal import markup
 from tests.conftest import PROJECT
 
-SEEDS = PROJECT.parent / "shared" / "seeds"
-CASE_STUDIES_SOURCE = SEEDS / "000_24ec0e3ba11ce108.txt"
+CASE_STUDIES_SOURCE = PROJECT / "sources" / "havering-equality-case-studies.txt"
 HEADING_WORDS = Counter("what we did why we did it the difference it made".split())
 
 
