@@ -1,6 +1,7 @@
 """`check --strict`: what editors commonly get wrong and an accessibility audit would catch, with what to write."""
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ def audit(tree: Tree, site: Site) -> list[Problem]:
     """Every strict finding in the content, except those a file marks as checked."""
     known = site_paths(site)
     numbers = {s.number for s in site.casestudies}
+    bodies = {item.source: item.body_html for item in (*site.casestudies, *site.progress)}
     problems = []
     for folder, pattern in URL_OF.items():
         for source in tree.files(folder):
@@ -45,6 +47,8 @@ def audit(tree: Tree, site: Site) -> list[Problem]:
                 continue
             page = pattern.format(source.stem)
             findings = _front_matter(doc, folder) + body_findings(doc.body, doc.body_line, page, known, numbers)
+            if source.path in bodies:
+                findings += _summary(doc, bodies[source.path])
             checked = set(doc.meta.get("checked") or [])
             problems += [Problem(source.path, f.line, f.message) for f in findings if f.key not in checked]
     return problems
@@ -69,6 +73,48 @@ def _front_matter(doc: frontmatter.Document, folder: str) -> list[Finding]:
         findings.append(Finding(doc.line_of("summary"), "no summary", "the summary has not been written: replace it "
                                 "with one or two sentences from the text"))
     return findings
+
+
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|td|th|dt|dd|blockquote|pre)>")
+
+
+def _summary(doc: frontmatter.Document, body_html: str) -> list[Finding]:
+    """A finding if the summary is not whole sentences of the item's own text, unless the editors wrote it."""
+    summary = doc.meta.get("summary")
+    if doc.meta.get("summary_by") == "editors" or not isinstance(summary, str) or summary == PLACEHOLDER_SUMMARY:
+        return []
+    text = "\n".join(_words(block) for block in html.unescape(TAG.sub(" ", BLOCK_END.sub("\n", body_html))).split("\n"))
+    for sentence in SENTENCE_END.split(_words(summary)):
+        if sentence and not _whole_sentence(sentence, text):
+            return [Finding(doc.line_of("summary"), "summary not from the text", f"the summary is not whole sentences "
+                            f"from the text: “{sentence[:60]}{'…' if len(sentence) > 60 else ''}” is not one of its "
+                            "sentences; copy whole sentences from the text, or if the summary is the editors' own "
+                            "words, add `summary_by: \"editors\"` so that the page says so")]
+    return []
+
+
+TAG = re.compile(r"<[^>]+>")
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _whole_sentence(sentence: str, text: str) -> bool:
+    """Whether `sentence` is in `text` from the start of a sentence to its end (a full stop the summary adds at the
+    end of a list item or heading counts as its end)."""
+    wanted = [(sentence, False)] + ([(sentence[:-1], True)] if sentence.endswith(".") else [])
+    for part, added_stop in wanted:
+        at = text.find(part)
+        while at >= 0:
+            before, after = text[:at].rstrip(" "), text[at + len(part):]
+            starts = not before or before.endswith(("\n", ".", "!", "?", ":", ";"))
+            ends = after[:1] in ("", "\n") if added_stop or part[-1] not in ".!?" else after[:1] in ("", " ", "\n")
+            if starts and ends:
+                return True
+            at = text.find(part, at + 1)
+    return False
 
 
 def body_findings(body: str, first_line: int, page: str, known: set[str], numbers: set[int]) -> list[Finding]:

@@ -11,7 +11,8 @@ from . import schema
 from .model import Site
 
 SCHEMAS = {"casestudy": schema.CASE_STUDY, "action": schema.ACTION, "area": schema.AREA,
-           "group": schema.GROUP, "progress": schema.PROGRESS, "page": schema.PAGE}
+           "group": schema.GROUP, "progress": schema.PROGRESS, "page": schema.PAGE,
+           "organisation": schema.ORGANISATION, "source": schema.SOURCE}
 
 
 def vocabularies(site: Site) -> dict[tuple[str, str], list[str]]:
@@ -19,8 +20,12 @@ def vocabularies(site: Site) -> dict[tuple[str, str], list[str]]:
     actions = [a.id for a in site.actions]
     areas = [a.slug for a in site.areas]
     groups = [g.slug for g in site.groups]
+    organisations = [o.slug for o in site.organisations]
+    sources = [d.slug for d in site.documents]
     return {("casestudy", "actions"): actions, ("casestudy", "groups"): groups, ("action", "links_to"): actions,
-            ("action", "area"): areas, ("progress", "areas"): areas, ("progress", "groups"): groups}
+            ("action", "area"): areas, ("progress", "areas"): areas, ("progress", "groups"): groups,
+            ("casestudy", "organisation"): organisations, ("progress", "organisation"): organisations,
+            ("casestudy", "source"): sources, ("progress", "source"): sources, ("source", "publisher"): organisations}
 
 
 def _property(field: schema.Field, allowed: list[str] | None) -> dict[str, Any]:
@@ -35,6 +40,9 @@ def _property(field: schema.Field, allowed: list[str] | None) -> dict[str, Any]:
         prop.update(type="string", format="uri", pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^/\s?#]+")
     elif field.kind == "email":
         prop.update(type="string", format="email", pattern="^" + schema.EMAIL.pattern.replace("\\Z", "$"))
+    elif field.kind == "matrix":
+        numbers = {"type": "array", "items": {"type": "integer", "minimum": 1}}
+        prop.update(type="object", patternProperties={schema.ACTION_ID: numbers}, additionalProperties=False)
     elif field.kind == "list":
         item: dict[str, Any] = {"type": "string"}
         if field.pattern:

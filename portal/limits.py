@@ -4,16 +4,17 @@ its file and line, instead of hanging or breaking the build.
 
 Each limit bounds one way Python-Markdown's time grows faster than the text, or the number of one kind of part it
 spends time on, so that any body that passes them all renders in a fraction of a second (tests/test_limits.py
-tries the worst cases found). They are checked in one pass, in time linear in the body, with patterns that cannot
-backtrack far; the lines of plain text most content is made of are only counted, not taken apart. Real content is
-many times inside every limit.
+tries the worst cases found). They are checked in time linear in the body, with patterns that cannot backtrack
+far: a few passes over the whole text, then work only on the lines that are not plain text and the paragraphs
+with links, code or tables in them. Real content is many times inside every limit.
 """
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Callable
+from itertools import accumulate
+from typing import Callable, Iterable, Iterator
 
 from .problems import Problem
 
@@ -31,17 +32,18 @@ MAX_LINK_TARGETS = 30_000  # characters read looking for the `)` that ends each 
 MAX_CODE_SCAN = 30_000  # characters read looking for the backticks that end each code span
 MAX_SPLITTING = 1_000_000  # characters read again each time a heading, rule or definition splits a paragraph
 
-MARKS = "`\\[]<>&*_"  # where inline patterns start or end; with `](` and a line break, a mark
-WITHOUT_MARKS = str.maketrans("", "", MARKS)
-PLAIN_START = re.compile(r"[^ \t>*+\-_#\[=0-9]")  # a line starting so is plain text: no markers, heading or rule
+MARKS = "`\\[]<>&*_"  # where an inline pattern starts or ends; so do `](` (again) and a line break
+SPECIAL_START = frozenset(" \t>*+-_#[=0123456789")  # a line starting otherwise is plain text, taken as a whole
+SIMPLE_ITEM = re.compile(r"(?:[-*+]|\d+\.) [^ \t>*+\-_#\[=0-9]")  # a list item, not nested, of plain text
 PREFIX = re.compile(r"(?:[ ]*(?:>|[*+-][ ]|\d+\.[ ]))*[ ]*")  # the quote and list markers that start a line
 LIST_MARKER = re.compile(r"[*+-][ ]|\d+\.[ ]")
 SETEXT = re.compile(r"(?:=+|-+)[ ]*")  # just under a line of text, makes that text a heading
 REFERENCE = re.compile(r"\[[^\[\]]*\]:")  # the start of a reference definition, `[name]: address`
 ESCAPED = r"\\[\\`*_{}\[\]()>#+\-.!|]"  # a backslash escape as Python-Markdown reads one (`\'` is not one)
-BRACKET_TOKEN = re.compile(ESCAPED + r"|[\[\]]")
+BRACKET_TOKEN = re.compile(ESCAPED + r"|\[+|\]+")
 TARGET_TOKEN = re.compile(ESCAPED + r"|\]\(|[()'\"]")  # or the start of a link target, a parenthesis, a quote
-BACKTICKS = re.compile(r"(?<!\\)(\\*)(`+)")  # a run of backticks, and the backslashes before it
+BACKTICK_RUN = re.compile("`+")
+PLACEHOLDER = 12  # Python-Markdown puts a placeholder of 14 characters where it has read an escape (`\*`) or code
 
 SPLITTING = ("headings, rules and reference definitions (`[name]: address`) inside long paragraphs, lists and "
              "tables make this page too slow to publish: put a blank line before and after each heading and rule, "
@@ -63,7 +65,9 @@ def markdown_problems(path: str, body: str, first_line: int) -> list[Problem]:
     too_big = file_size_problem(path, size)
     if too_big is not None:
         return [too_big]
-    text = body.replace("\x02", "").replace("\x03", "")  # Python-Markdown deletes both before it starts
+    text = body
+    if "\x02" in text or "\x03" in text:
+        text = text.replace("\x02", "").replace("\x03", "")  # Python-Markdown deletes both before it starts
     physical = text.split("\n")
     lines, number = physical, first_line.__add__
     if "\r" in text:  # Python-Markdown reads a carriage return as the end of a line
@@ -72,9 +76,9 @@ def markdown_problems(path: str, body: str, first_line: int) -> list[Problem]:
             pieces = line.split("\r")
             lines += pieces
             numbers += [first_line + offset] * len(pieces)
-        number = numbers.__getitem__
-    scan = _Scan(path, lines, number)
-    if len(max(physical, key=len)) > MAX_LINE_CHARS:
+        text, number = text.replace("\r", "\n"), numbers.__getitem__
+    scan = _Scan(path, text, lines, number)
+    if len(text) > MAX_LINE_CHARS and len(max(physical, key=len)) > MAX_LINE_CHARS:
         offset, line = next((i, line) for i, line in enumerate(physical) if len(line) > MAX_LINE_CHARS)
         scan.report("line", first_line + offset, f"this line is {len(line):,} characters long, more than the "
                                                  f"{MAX_LINE_CHARS:,} allowed: break it into paragraphs with a "
@@ -83,7 +87,7 @@ def markdown_problems(path: str, body: str, first_line: int) -> list[Problem]:
     return list(scan.problems.values())
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     """A line that is not plain text, taken apart."""
 
@@ -96,11 +100,11 @@ class _Line:
 
     @classmethod
     def read(cls, line: str) -> _Line:
-        text = line.expandtabs(4)
+        text = line.expandtabs(4) if "\t" in line else line
         prefix = PREFIX.match(text).group()  # type: ignore[union-attr]
         rest = text.lstrip(" >")
         rule = _is_rule(rest)
-        markers = prefix.count(">") + (0 if rule else len(LIST_MARKER.findall(prefix)))
+        markers = (prefix.count(">") + (0 if rule else len(LIST_MARKER.findall(prefix)))) if prefix else 0
         return cls(text, prefix, text[len(prefix):], rest, rule, markers)
 
     @property
@@ -110,33 +114,26 @@ class _Line:
 
 
 @dataclass
-class _Block:
-    """The lines since the last blank line: a paragraph, list or table (or several, to Python-Markdown)."""
-
-    start: int  # its first line's index
-    end: int = 0
-    parts: int = 0  # for markers and headings, counted as the lines come
-    prefix_marks: int = 0  # marks that are list bullets or quote markers
-    splits: int = 0  # lines at which Python-Markdown may split it, and read the rest again
-    extra: dict[int, int] = field(default_factory=dict)  # the parts counted above, by line
-
-
-@dataclass
 class _Target:
     """A link target opened by `](`, while its `)` is looked for."""
 
     start: int
+    index: int  # its place in the list of targets
     quotes: tuple[int, int] | None = None  # how many ' and " came before the first quote inside it
 
 
 @dataclass
 class _Scan:
-    """One pass over a body's lines, with the page's totals."""
+    """One check of a body: its text and lines as Python-Markdown reads them, and the totals so far."""
 
     path: str
+    text: str
     lines: list[str]
     number: Callable[[int], int]  # the file line of `lines[i]`
     problems: dict[str, Problem] = field(default_factory=dict)
+    extra: dict[int, int] = field(default_factory=dict)  # the markers and headings of each line that has any
+    prefix_marks: dict[int, int] = field(default_factory=dict)  # the marks that are list bullets or quote markers
+    splits: list[int] = field(default_factory=list)  # the lines where Python-Markdown may split a paragraph
     parts: int = 0
     bracketed: int = 0
     targets: int = 0
@@ -148,46 +145,66 @@ class _Scan:
             self.problems[kind] = Problem(self.path, number, message)
 
     def run(self) -> None:
-        """Check the lines, as Python-Markdown reads them."""
-        block: _Block | None = None
-        previous: _Line | None = None  # the last line of the block, if it is not plain text
-        for index, line in enumerate(self.lines):
-            if not line.strip(" \t"):
-                if block is not None:
-                    self._end(block, index)
-                    block = None
-                self._add_parts(1, index)
-                continue
-            if block is None:
-                block, previous = _Block(index), None
-            if PLAIN_START.match(line) and not (previous is not None and previous.text.startswith("    ")):
-                previous = None
-                continue
-            previous = self._line(block, index, _Line.read(line), previous)
-        if block is not None:
-            self._end(block, len(self.lines))
+        """Check the lines that are not plain text, then the paragraphs that need it, then the page's parts."""
+        self._special_lines()
+        marks = _marks(self.text) - sum(self.prefix_marks.values())
+        parts = len(self.lines) + sum(self.extra.values()) + marks
+        if (self.splits or marks > MAX_PARAGRAPH_MARKS or parts > MAX_PARTS
+                or any(mark in self.text for mark in "[`|")):
+            blocks = list(self._blocks())
+            cells = [self._block(start, end, marks > MAX_PARAGRAPH_MARKS) for start, end in blocks]
+            if parts + sum(cells) > MAX_PARTS:
+                self._find_parts_limit({end: count for (_, end), count in zip(blocks, cells)})
 
-    def _line(self, block: _Block, index: int, line: _Line, previous: _Line | None) -> _Line:
-        """Take a line that is not plain text: its nesting, headings and the splits it may cause."""
+    def _special_lines(self) -> None:
+        """Take apart each line that is not plain text: its nesting, its headings and the splits it may cause."""
+        lines, previous = self.lines, None
+        for index, text in enumerate(lines):
+            if text[:1] not in SPECIAL_START or not text.strip(" \t"):
+                continue
+            if (text[0] == "#" or SIMPLE_ITEM.match(text)) and not (index and lines[index - 1].startswith("    ")):
+                self._simple_line(index, text)  # the commonest kinds, taken quickly
+                continue
+            line = _Line.read(text)
+            inside = index > 0 and bool(lines[index - 1].strip(" \t"))  # a line of text just above
+            self._line(index, line, previous if previous is not None and previous[0] == index - 1 else None, inside)
+            previous = (index, line)
+
+    def _simple_line(self, index: int, text: str) -> None:
+        """Take a heading, or a list item that is not nested and starts with plain text: for each, no more than a
+        level or heading, a split, and a bullet that is a mark."""
+        self.extra[index] = 1
+        if text[0] == "#":
+            self._heading(text, index, "")
+            self.splits.append(index)
+        elif text[0] == "*":
+            self.prefix_marks[index] = 1
+
+    def _line(self, index: int, line: _Line, previous: tuple[int, _Line] | None, inside: bool) -> None:
         if line.depth > MAX_NESTING:
             self.report("nesting", self.number(index),
                         f"this line is nested {line.depth} levels deep in lists or quotes, more than the "
                         f"{MAX_NESTING} allowed: use fewer levels (each `-`, `*`, `1.` or `>` that starts the line is "
                         "a level, and so are each 4 spaces before them)")
-        headings = self._headings(block, index, line)
-        block.extra[index] = line.markers + headings
-        block.parts += line.markers + headings
-        block.prefix_marks += line.prefix.count(">") + line.prefix.count("*")
-        block.splits += headings > 0 or _splits(line, previous, index > block.start)
-        return line
+        headings = self._headings(index, line, inside)
+        if line.markers + headings:
+            self.extra[index] = line.markers + headings
+        if line.prefix:
+            self.prefix_marks[index] = line.prefix.count(">") + line.prefix.count("*")
+        if headings or _splits(line, previous[1] if previous else None, inside):
+            self.splits.append(index)
+        following = index + 1
+        if (line.text.startswith("    ") and following < len(self.lines)
+                and self.lines[following][:1] not in SPECIAL_START and self.lines[following].strip(" \t")):
+            self.splits.append(following)  # text after code ends the code block
 
-    def _headings(self, block: _Block, index: int, line: _Line) -> int:
+    def _headings(self, index: int, line: _Line, inside: bool) -> int:
         """How many headings the line makes: one if it starts with `#`, one if it underlines the line above."""
         headings = 0
         if line.content.startswith("#"):
             headings += 1
             self._heading(line.content, index, "")
-        if index > block.start and SETEXT.fullmatch(line.rest):
+        if inside and line.rest[:1] in ("=", "-") and SETEXT.fullmatch(line.rest):
             headings += 1
             self._heading(self.lines[index - 1], index - 1, " (a line of `---` or `===` just under a line of text "
                           "makes that text a heading: put a blank line between them if you meant a rule)")
@@ -200,34 +217,41 @@ class _Scan:
                         f"this heading is {length:,} characters long, more than the {MAX_HEADING_CHARS} allowed: "
                         f"shorten it, and put the rest in a paragraph below{hint}")
 
-    def _end(self, block: _Block, end: int) -> None:
-        """Check a block that a blank line (or the end of the body) has ended."""
-        block.end = end
-        text = "\n".join(self.lines[block.start:end])
-        marks = (len(text) - len(text.translate(WITHOUT_MARKS)) - block.prefix_marks + text.count("](")
-                 + text.count("  \n") + text.endswith("  "))
-        if marks > MAX_PARAGRAPH_MARKS:
-            self.report("marks", self.number(block.start),
-                        f"this paragraph, list or table has {marks:,} marks (`*`, `_`, `` ` ``, `[`, `]`, `<`, `>`, "
-                        f"`&`, `\\`), more than the {MAX_PARAGRAPH_MARKS:,} allowed: put a blank line between "
-                        "paragraphs, or split the list or table in two")
-        cells = self._cells(block) if "|" in text else 0
-        self._add_block_parts(block, end - block.start + block.parts + marks + cells)
-        self.splitting += block.splits * (len(text) + 1)
-        if self.splitting > MAX_SPLITTING:
-            self.report("splitting", self.number(block.start), SPLITTING)
-        if "[" in text:
-            self._bracketed(block, text)
-        if "](" in text:
-            self._targets(block, text)
-        if "`" in text:
-            self._code(block, text)
+    def _blocks(self) -> Iterator[tuple[int, int]]:
+        """The first and after-last line of each run of lines without a blank line: a paragraph, list or table."""
+        start = None
+        for index, line in enumerate(self.lines):
+            if line.strip(" \t"):
+                start = index if start is None else start
+            elif start is not None:
+                yield start, index
+                start = None
+        if start is not None:
+            yield start, len(self.lines)
 
-    def _cells(self, block: _Block) -> int:
-        """The most table cells the block can make: if any line could be a table's separator row, any line may be a
+    def _block(self, start: int, end: int, count_marks: bool) -> int:
+        """Check one paragraph, list or table; return the table cells it may make."""
+        text = "\n".join(self.lines[start:end])
+        if count_marks:
+            marks = _marks(text) - sum(self.prefix_marks.get(index, 0) for index in range(start, end))
+            if marks > MAX_PARAGRAPH_MARKS:
+                self.report("marks", self.number(start),
+                            f"this paragraph, list or table has {marks:,} marks (`*`, `_`, `` ` ``, `[`, `]`, `<`, "
+                            f"`>`, `&`, `\\`), more than the {MAX_PARAGRAPH_MARKS:,} allowed: put a blank line "
+                            "between paragraphs, or split the list or table in two")
+        splits = bisect_right(self.splits, end - 1) - bisect_right(self.splits, start - 1)
+        self.splitting += splits * (len(text) + 1)
+        if self.splitting > MAX_SPLITTING:
+            self.report("splitting", self.number(start), SPLITTING)
+        if "[" in text or "`" in text:
+            self._spans(start, end, text)
+        return self._cells(start, end) if "|" in text else 0
+
+    def _cells(self, start: int, end: int) -> int:
+        """The most table cells a block can make: if any line could be a table's separator row, any line may be a
         row with a cell for each `|` in the widest line."""
         widest, table = 0, False
-        for index in range(block.start, block.end):
+        for index in range(start, end):
             line = self.lines[index]
             pipes = line.count("|")
             if pipes > MAX_TABLE_COLUMNS + 1:
@@ -237,133 +261,153 @@ class _Scan:
             widest = max(widest, pipes)
             rest = line.lstrip(" \t>")
             table = table or ("|" in rest and not rest.strip("|:- \t"))
-        return (widest + 1) * (block.end - block.start) if table else 0
+        return (widest + 1) * (end - start) if table else 0
 
-    def _add_parts(self, count: int, index: int) -> None:
-        self.parts += count
-        if self.parts > MAX_PARTS and "parts" not in self.problems:
-            self.report("parts", self.number(index), f"this page is too big to publish as one page: by this line it "
-                                                     f"has more than {MAX_PARTS:,} parts (lines, headings, list "
-                                                     "items, table cells, links and marks such as `*` and `_`): "
-                                                     "split it into two or more pages")
+    def _find_parts_limit(self, cells: dict[int, int]) -> None:
+        """Report the line by which the page has more parts than allowed: each line is a part, and so are its
+        markers, headings and marks; a table's cells count at its last line."""
+        parts = 0
+        for index, line in enumerate(self.lines):
+            parts += (1 + self.extra.get(index, 0) + _marks(line) - self.prefix_marks.get(index, 0)
+                      + cells.get(index + 1, 0))
+            if parts > MAX_PARTS:
+                self.report("parts", self.number(index),
+                            f"this page is too big to publish as one page: by this line it has more than "
+                            f"{MAX_PARTS:,} parts (lines, headings, list items, table cells, links and marks such as "
+                            "`*` and `_`): split it into two or more pages")
+                return
 
-    def _add_block_parts(self, block: _Block, count: int) -> None:
-        """Add a block's parts; if they take the page over the limit, find the line where it does."""
-        if "parts" in self.problems or self.parts + count <= MAX_PARTS:
-            self.parts += count
-            return
-        for index in range(block.start, block.end):
-            line = self.lines[index]
-            line_parts = 1 + block.extra.get(index, 0) + len(line) - len(line.translate(WITHOUT_MARKS))
-            self._add_parts(line_parts, index)
-            count -= line_parts
-            if "parts" in self.problems:
+    def _line_at(self, start: int, end: int, offset: int) -> int:
+        """The file line of a position in a block's text (worked out only for a report, so once a kind)."""
+        starts = list(accumulate((len(line) + 1 for line in self.lines[start:end - 1]), initial=0))
+        return self.number(start + bisect_right(starts, offset) - 1)
+
+    def _spans(self, start: int, end: int, text: str) -> None:
+        """Add up what Python-Markdown reads looking for the end of each `[`, link target and code span."""
+        if "[" in text:
+            self._add("bracketed", MAX_BRACKETED, _bracket_spans(text), text, start, end,
+                      "by this line, the text inside square brackets adds up to more than {:,} characters (each mark "
+                      "in it, such as `*` or `\\`, counting as {}): close each `[` with a `]` soon after it (a link's "
+                      "text should be short), and write `\\[` for a square bracket that is just text")
+        if "](" in text:
+            self._add("targets", MAX_LINK_TARGETS, _target_spans(text), text, start, end,
+                      "by this line, the link addresses (from `](` to `)`) add up to more than {:,} characters (each "
+                      "mark in them counting as {}): end each address with a `)` straight after it, and write a "
+                      "quotation mark or apostrophe in an address as `%22` or `%27`")
+        if "`" in text:
+            self._add("code", MAX_CODE_SCAN, _code_spans(text), text, start, end,
+                      "by this line, the text after backticks (`` ` ``) that are not closed adds up to more than {:,} "
+                      "characters: close each `` ` `` with another straight after the code, or write `\\`` for a "
+                      "backtick that is just text")
+
+    def _add(self, kind: str, limit: int, spans: Iterable[tuple[int, int | None]], text: str, start: int, end: int,
+             message: str) -> None:
+        """Add to a page total the characters read from the start of each span to its end (`None` if there is none),
+        in the order they start; report where the total goes over `limit`."""
+        total = getattr(self, kind)
+        code = kind == "code"  # read before any other inline pattern, so neither hidden nor grown by one
+        for opening, close in spans:
+            if close is None or not code and text.find("`", opening, close) >= 0:  # a code span may hide the end
+                close = len(text)
+            total += close - opening
+            if not code:  # each mark on the way may have become a placeholder, PLACEHOLDER characters longer
+                total += PLACEHOLDER * sum(text.count(mark, opening + 1, close) for mark in MARKS)
+            if total > limit:
+                self.report(kind, self._line_at(start, end, opening), message.format(limit, 1 + PLACEHOLDER))
                 break
-        self._add_parts(count, block.end - 1)  # the rest: table cells, `](` and line breaks
+        setattr(self, kind, total)
 
-    def _line_at(self, block: _Block, offset: int) -> int:
-        """The file line of a position in the block's text (worked out only for a report, so once a kind)."""
-        starts, position = [], 0
-        for line in self.lines[block.start:block.end]:
-            starts.append(position)
-            position += len(line) + 1
-        return self.number(block.start + bisect_right(starts, offset) - 1)
 
-    def _bracketed(self, block: _Block, text: str) -> None:
-        """Python-Markdown reads from each `[` to its `]` three times (for a link, a reference and a short
-        reference), and to the end of the paragraph if there is none."""
-        opened: list[int] = []
-        for token in BRACKET_TOKEN.finditer(text):
-            if token.group() == "[":
-                opened.append(token.start())
-            elif token.group() == "]" and opened:
-                start = opened.pop()
-                self._add_bracketed(block, token.start() - start, start)
-        for start in opened:
-            self._add_bracketed(block, len(text) - start, start)
-
-    def _add_bracketed(self, block: _Block, span: int, start: int) -> None:
-        self.bracketed += span
-        if self.bracketed > MAX_BRACKETED and "bracketed" not in self.problems:
-            self.report("bracketed", self._line_at(block, start),
-                        f"by this line, the text inside square brackets adds up to more than {MAX_BRACKETED:,} "
-                        "characters: close each `[` with a `]` soon after it (a link's text should be short), and "
-                        "write `\\[` for a square bracket that is just text")
-
-    def _targets(self, block: _Block, text: str) -> None:
-        """Python-Markdown reads from each link target's `](` to its `)`, and to the end of the paragraph if there
-        is none, or if the target holds a quotation mark that does not end a title just before the `)`."""
-        stack: list[_Target | None] = []  # a target, or None for another `(`, for each `(` not yet closed
-        unquoted: list[_Target] = []  # the open targets with no quotation mark in them yet
-        quotes = {"'": 0, '"': 0}
-        for token in TARGET_TOKEN.finditer(text):
-            kind = token.group()
-            if kind == "](":
-                stack.append(_Target(token.end() - 1))
-                unquoted.append(stack[-1])  # type: ignore[arg-type]
-            elif kind == "(":
-                stack.append(None)
-            elif kind in quotes:
-                quotes[kind] += 1
-                for target in unquoted:
-                    target.quotes = (quotes["'"] - (kind == "'"), quotes['"'] - (kind == '"'))
-                unquoted.clear()
-            elif kind == ")" and stack:
-                target = stack.pop()
-                if target is not None:
-                    if target.quotes is None:
-                        unquoted.pop()  # it is the innermost open target
-                    closed = target.quotes is None or _title_ends(text, token.start(), target.quotes, quotes)
-                    self._add_target(block, (token.start() if closed else len(text)) - target.start, target.start)
-        for target in stack:
-            if target is not None:
-                self._add_target(block, len(text) - target.start, target.start)
-
-    def _add_target(self, block: _Block, span: int, start: int) -> None:
-        self.targets += span
-        if self.targets > MAX_LINK_TARGETS and "targets" not in self.problems:
-            self.report("targets", self._line_at(block, start),
-                        f"by this line, the link addresses (from `](` to `)`) add up to more than "
-                        f"{MAX_LINK_TARGETS:,} characters: end each address with a `)` straight after it, and write "
-                        "a quotation mark or apostrophe in an address as `%22` or `%27`")
-
-    def _code(self, block: _Block, text: str) -> None:
-        """Python-Markdown reads from each run of backticks to the next run as long, and to the end of the
-        paragraph if there is none."""
-        following: dict[int, int] = {}  # where the next run of each length starts
-        for run in reversed(list(BACKTICKS.finditer(text))):
-            start, ticks = run.start(2), len(run.group(2))
-            opening = ticks - len(run.group(1)) % 2  # a backslash just before a backtick escapes it
-            if opening:
-                self.code += following.get(opening, len(text)) - start
-                if self.code > MAX_CODE_SCAN and "code" not in self.problems:
-                    self.report("code", self._line_at(block, start),
-                                f"by this line, the text after backticks (`` ` ``) that are not closed adds up to "
-                                f"more than {MAX_CODE_SCAN:,} characters: close each `` ` `` with another straight "
-                                "after the code, or write `\\`` for a backtick that is just text")
-            following[ticks] = start
+def _marks(text: str) -> int:
+    """How many marks `text` holds: characters at which an inline pattern starts or ends, `](` and line breaks.
+    (Looking for a character is many times quicker than counting it, and most text has few of them.)"""
+    return (sum(text.count(mark) for mark in MARKS if mark in text) + sum(text.count(mark) for mark in ("](", "  \n")
+            if mark in text) + text.endswith("  "))
 
 
 def _splits(line: _Line, previous: _Line | None, inside: bool) -> bool:
-    """Whether Python-Markdown may split a block at this line (not a heading), and read what follows again: at a
-    rule, at a reference definition (but not the next of several), at a quote after text, at text after code.
-    `previous` is the line before, unless it is plain text; `inside` is whether there is a line before."""
+    """Whether Python-Markdown may split a paragraph at this line (other than a heading), and read all that
+    follows again: at a rule, at a reference definition (but not the next of several), at a quote after text
+    (or a deeper quote after a shallower one).
+    `previous` is the line above if it is not plain text; `inside` is whether there is a line of text above."""
     if line.rule:
         return True
-    if REFERENCE.match(line.content):
+    if line.content.startswith("[") and REFERENCE.match(line.content):
         return previous is None or not REFERENCE.match(previous.content)
-    if not inside:
-        return False
-    if ">" in line.prefix:
-        return previous is None or ">" not in previous.prefix
+    if ">" in line.prefix and inside:  # a quote, or a quote inside one, after text
+        return line.prefix.count(">") > (previous.prefix.count(">") if previous else 0)
     return previous is not None and previous.text.startswith("    ") and not line.text.startswith("    ")
+
+
+def _bracket_spans(text: str) -> list[tuple[int, int | None]]:
+    """Where each `[` is and where its `]` is, in order: Python-Markdown reads from one to the other three times (for
+    a link, a reference and a short reference), and to the end of the paragraph if there is no `]`."""
+    spans: list[tuple[int, int | None]] = []
+    opened: list[int] = []  # the index in `spans` of each `[` not yet closed
+    for token in BRACKET_TOKEN.finditer(text):  # an escape, or a run of `[` or of `]`
+        first, after = token.span()
+        if text[first] == "[":
+            opened.extend(range(len(spans), len(spans) + after - first))
+            spans.extend((opening, None) for opening in range(first, after))
+        elif text[first] == "]":
+            for close in range(first, min(after, first + len(opened))):
+                index = opened.pop()
+                spans[index] = (spans[index][0], close)
+    return spans
+
+
+def _code_spans(text: str) -> Iterator[tuple[int, int | None]]:
+    """Where each backtick that may open a code span is, and where the run of backticks that would close it is, in
+    order. Python-Markdown reads from an opening run to the next run as long, or to the end; after one that closes
+    nothing it starts again a little further on, perhaps inside a run, so any backtick may open a code span."""
+    runs = [(run.start(), run.end()) for run in BACKTICK_RUN.finditer(text)]
+    by_length: dict[int, list[int]] = {}
+    for first, after in runs:
+        by_length.setdefault(after - first, []).append(first)
+    for first, after in runs:
+        for opening in range(first, after):
+            same = by_length[after - opening] if after - opening in by_length else []
+            following = bisect_right(same, first)
+            yield opening, same[following] if following < len(same) else None
+
+
+def _target_spans(text: str) -> list[tuple[int, int | None]]:
+    """Where each link target's `](` is and where its `)` is, in order: None if there is none, or if the target
+    holds a quotation mark that does not end a title just before the `)`, as Python-Markdown then reads on."""
+    spans: list[tuple[int, int | None]] = []
+    stack: list[_Target | None] = []  # a target, or None for another `(`, for each `(` not yet closed
+    unquoted: list[_Target] = []  # the open targets with no quotation mark in them yet
+    quotes = {"'": 0, '"': 0}
+    for token in TARGET_TOKEN.finditer(text):
+        kind = token.group()
+        if kind == "](":
+            stack.append(_Target(token.end() - 1, len(spans)))
+            unquoted.append(stack[-1])  # type: ignore[arg-type]
+            spans.append((token.end() - 1, None))
+        elif kind == "(":
+            stack.append(None)
+        elif kind in quotes:
+            quotes[kind] += 1
+            for target in unquoted:
+                target.quotes = (quotes["'"] - (kind == "'"), quotes['"'] - (kind == '"'))
+            unquoted.clear()
+        elif kind == ")" and stack:
+            target = stack.pop()
+            if target is not None:
+                if target.quotes is None:
+                    unquoted.pop()  # it is the innermost open target
+                if target.quotes is None or _title_ends(text, token.start(), target.quotes, quotes):
+                    spans[target.index] = (target.start, token.start())
+    return spans
 
 
 def _is_rule(text: str) -> bool:
     """Whether `text` (a line after its quote markers) is a horizontal rule, as Python-Markdown reads one."""
+    mark = text[:1]
+    if mark not in ("-", "*", "_"):
+        return False
     text = text.rstrip(" ")
-    return "   " not in text and any(text.count(mark) >= 3 and not text.replace(mark, "").strip(" ")
-                                      for mark in "-*_")
+    return text.count(mark) >= 3 and not text.replace(mark, "").strip(" ") and "   " not in text
 
 
 def _title_ends(text: str, close: int, at_first: tuple[int, int], quotes: dict[str, int]) -> bool:

@@ -9,7 +9,7 @@ from typing import AbstractSet, Any, Callable, TypeVar
 
 from . import frontmatter, limits, markup, parallel, schema
 from .frontmatter import Document
-from .model import Action, Area, CaseStudy, Group, Page, ProgressReport, Settings, Site
+from .model import Action, Area, CaseStudy, Group, Organisation, Page, ProgressReport, Settings, Site, SourceDocument
 from .pages import RESERVED
 from .problems import ContentError, Problem
 from .source import Source, Tree
@@ -20,7 +20,7 @@ CONTROL_NAMES = {"\x00": "a null character", "\x0c": "a form feed", "\x1b": "an 
                  "\r": "a carriage return without a line feed", "\x0b": "a vertical tab", "\x08": "a backspace"}
 SLUG = re.compile(schema.SLUG)
 CASE_STUDY_FILE = re.compile(r"^(\d+)-([a-z0-9]+(?:-[a-z0-9]+)*)$")
-REQUIRED_FOLDERS = ("areas", "actions", "casestudies")
+REQUIRED_FOLDERS = ("areas", "actions", "casestudies", "organisations", "sources")
 PARALLEL_FROM = 200  # files to parse; below this, starting worker processes costs more than it saves
 
 
@@ -76,22 +76,25 @@ def load(tree: Tree, markdown: Markdown = markup.render_all, memo: Memo | None =
     studies = records(schema.CASE_STUDY, _casestudy)
     pages = records(schema.PAGE, _page)
     progress = records(schema.PROGRESS, _progress)
+    organisations = records(schema.ORGANISATION, _organisation)
+    documents = records(schema.SOURCE, _document)
     problems += tree.unread
     for folder in REQUIRED_FOLDERS:
         if not tree.files(folder):
             problems.append(Problem(f"{tree.root}/{folder}", 0, f"there are no files in {folder}/: "
                                     "add at least one `.md` file"))
-    every = [*areas, *groups, *actions, *studies, *pages, *progress]
+    every = [*areas, *groups, *actions, *studies, *pages, *progress, *organisations, *documents]
     site = None if problems or settings is None else _text_only_change(memo, settings, every)
     if site is None:
-        problems += _check_links(Links(docs, areas, groups, actions, studies, progress))
+        problems += _check_links(Links(docs, areas, groups, actions, studies, progress, organisations, documents))
         if problems or settings is None:
             raise ContentError(problems)
         site = Site(settings, tuple(sorted(areas, key=lambda a: (a.order, a.slug))),
                     tuple(sorted(actions, key=lambda a: a.sort_key)),
                     tuple(sorted(studies, key=lambda s: s.number)),
                     tuple(sorted(groups, key=lambda g: (g.order, g.slug))),
-                    tuple(sorted(pages, key=lambda p: p.slug)), tuple(sorted(progress, key=lambda p: p.number)))
+                    tuple(sorted(pages, key=lambda p: p.slug)), tuple(sorted(progress, key=lambda p: p.number)),
+                    tuple(sorted(organisations, key=lambda o: o.slug)), tuple(sorted(documents, key=lambda d: d.slug)))
     memo.last = (settings, {record.source: record for record in every}, site)
     return site
 
@@ -283,8 +286,27 @@ def _casestudy(source: Source, doc: Document, rendered: markup.Rendered, tree: T
         return None
     meta = doc.meta
     return CaseStudy(meta["number"], source.stem, meta["title"], meta["summary"], meta["organisation"],
-                     meta.get("service"), meta.get("listed_as"), tuple(meta["actions"]), tuple(meta.get("groups", [])),
+                     meta["source"], meta.get("service"), meta.get("listed_as"), tuple(meta["actions"]),
+                     tuple(meta.get("groups", [])), meta.get("period"), meta.get("summary_by"),
                      last_updated(source, doc, tree), rendered.html, rendered.headings, source.path)
+
+
+def _organisation(source: Source, doc: Document, rendered: markup.Rendered, tree: Tree,
+                  problems: list[Problem]) -> Organisation | None:
+    if not _named(source, "havering", problems):
+        return None
+    meta = doc.meta
+    return Organisation(source.stem, meta["name"], meta["short_name"], meta["website"], rendered.html, source.path)
+
+
+def _document(source: Source, doc: Document, rendered: markup.Rendered, tree: Tree,
+              problems: list[Problem]) -> SourceDocument | None:
+    if not _named(source, "havering-equality-case-studies", problems):
+        return None
+    meta = doc.meta
+    matrix = tuple((action, tuple(numbers)) for action, numbers in (meta.get("matrix") or {}).items())
+    return SourceDocument(source.stem, meta["title"], meta["publisher"], meta["period"], meta.get("published"),
+                          meta.get("address"), meta.get("licence"), matrix, rendered.html, source.path)
 
 
 def _progress(source: Source, doc: Document, rendered: markup.Rendered, tree: Tree,
@@ -293,8 +315,9 @@ def _progress(source: Source, doc: Document, rendered: markup.Rendered, tree: Tr
         return None
     meta = doc.meta
     return ProgressReport(meta["number"], source.stem, meta["title"], meta["summary"], meta["organisation"],
-                          tuple(meta["areas"]), meta.get("plan"), meta.get("period"), tuple(meta.get("groups", [])),
-                          last_updated(source, doc, tree), rendered.html, rendered.headings, source.path)
+                          meta["source"], tuple(meta["areas"]), meta.get("plan"), meta.get("period"),
+                          tuple(meta.get("groups", [])), meta.get("summary_by"), last_updated(source, doc, tree),
+                          rendered.html, rendered.headings, source.path)
 
 
 @dataclass(frozen=True)
@@ -307,6 +330,8 @@ class Links:
     actions: list[Action]
     studies: list[CaseStudy]
     progress: list[ProgressReport]
+    organisations: list[Organisation]
+    documents: list[SourceDocument]
 
     @cached_property
     def group_slugs(self) -> frozenset[str]:
@@ -318,7 +343,7 @@ class Links:
         """The slugs of the equality groups for a message, in order, or 'none'."""
         return ", ".join(sorted(self.group_slugs)) or "none"
 
-    def at(self, record: Area | Group | Action | CaseStudy | ProgressReport, key: str) -> tuple[str, int]:
+    def at(self, record: Any, key: str) -> tuple[str, int]:
         """The file and line of a record's front-matter key."""
         return record.source, self.docs[record.source].line_of(key)
 
@@ -330,7 +355,7 @@ def _check_links(links: Links) -> list[Problem]:
             + _duplicates(links, links.studies, "file name", lambda s: s.slug.split("-", 1)[1], "short name")
             + _duplicates(links, links.progress, "number", lambda p: str(p.number), "number")
             + _duplicates(links, links.areas, "order", lambda a: str(a.order), "order")
-            + _check_actions(links) + _check_studies(links) + _check_progress(links))
+            + _check_actions(links) + _check_studies(links) + _check_progress(links) + _check_documents(links))
 
 
 def _duplicates(links: Links, records: list, field: str, key: Callable[[Any], str], what: str) -> list[Problem]:
@@ -367,7 +392,7 @@ def _check_studies(links: Links) -> list[Problem]:
     problems = []
     for study in links.studies:
         problems += _unknown(links, study, "actions", study.actions, actions, "action", action_range, "actions")
-        problems += _check_groups(links, study)
+        problems += _check_groups(links, study) + _check_provenance(links, study)
     return problems
 
 
@@ -377,7 +402,30 @@ def _check_progress(links: Links) -> list[Problem]:
     problems = []
     for report in links.progress:
         problems += _unknown(links, report, "areas", report.areas, areas, "area", area_list, "areas")
-        problems += _check_groups(links, report)
+        problems += _check_groups(links, report) + _check_provenance(links, report)
+    return problems
+
+
+def _check_provenance(links: Links, record: CaseStudy | ProgressReport) -> list[Problem]:
+    """An item's organisation and source document must be files of the content."""
+    organisations = {o.slug for o in links.organisations}
+    documents = {d.slug for d in links.documents}
+    return (_unknown(links, record, "organisation", (record.organisation,), organisations, "organisation",
+                     ", ".join(sorted(organisations)) or "none", "organisations")
+            + _unknown(links, record, "source", (record.document,), documents, "source document",
+                       ", ".join(sorted(documents)) or "none", "sources"))
+
+
+def _check_documents(links: Links) -> list[Problem]:
+    """A document's publisher must be an organisation, and its matrix name known actions and case studies."""
+    organisations = {o.slug for o in links.organisations}
+    actions, action_range = {a.id for a in links.actions}, _id_range(links.actions)
+    problems = []
+    for document in links.documents:
+        problems += _unknown(links, document, "publisher", (document.publisher,), organisations, "organisation",
+                             ", ".join(sorted(organisations)) or "none", "organisations")
+        problems += _unknown(links, document, "matrix", tuple(action for action, _ in document.matrix), actions,
+                             "action", action_range, "actions", "`matrix` names ")
     return problems
 
 

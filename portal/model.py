@@ -96,6 +96,46 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Organisation:
+    """An organisation whose evidence the portal publishes."""
+
+    TEXT: ClassVar[tuple[str, ...]] = ("description_html",)
+    slug: str
+    name: str
+    short_name: str
+    website: str
+    description_html: str
+    source: str
+
+    @property
+    def url(self) -> str:
+        """Site-relative URL of the organisation's page."""
+        return f"organisations/{self.slug}/"
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """A source document the evidence is taken from: who published it, when, and the period it covers."""
+
+    TEXT: ClassVar[tuple[str, ...]] = ("description_html",)
+    slug: str
+    title: str
+    publisher: str
+    period: str
+    published: str | None
+    address: str | None
+    licence: str | None
+    matrix: tuple[tuple[str, tuple[int, ...]], ...]  # the document's own summary: action id, case study numbers
+    description_html: str
+    source: str
+
+    @property
+    def url(self) -> str:
+        """Site-relative URL of the document's page."""
+        return f"sources/{self.slug}/"
+
+
+@dataclass(frozen=True)
 class CaseStudy:
     """A case study and the actions it evidences."""
 
@@ -104,11 +144,14 @@ class CaseStudy:
     slug: str
     title: str
     summary: str
-    organisation: str
+    organisation: str  # the slug of an Organisation
+    document: str  # the slug of the SourceDocument it comes from
     service: str | None
     listed_as: str | None
     actions: tuple[str, ...]
     groups: tuple[str, ...]
+    period: str | None
+    summary_by: str | None
     updated: str | None
     body_html: str
     headings: tuple[Heading, ...]
@@ -133,11 +176,13 @@ class ProgressReport:
     slug: str
     title: str
     summary: str
-    organisation: str
+    organisation: str  # the slug of an Organisation
+    document: str  # the slug of the SourceDocument it comes from
     areas: tuple[str, ...]
     plan: str | None
     period: str | None
     groups: tuple[str, ...]
+    summary_by: str | None
     updated: str | None
     body_html: str
     headings: tuple[Heading, ...]
@@ -196,7 +241,15 @@ class Site:
     groups: tuple[Group, ...] = ()
     pages: tuple[Page, ...] = ()
     progress: tuple[ProgressReport, ...] = ()
+    organisations: tuple[Organisation, ...] = ()
+    documents: tuple[SourceDocument, ...] = ()
     area_by_slug: Mapping[str, Area] = field(init=False, repr=False)
+    organisation_by_slug: Mapping[str, Organisation] = field(init=False, repr=False)
+    document_by_slug: Mapping[str, SourceDocument] = field(init=False, repr=False)
+    studies_by_organisation: Mapping[str, tuple[CaseStudy, ...]] = field(init=False, repr=False)
+    studies_by_document: Mapping[str, tuple[CaseStudy, ...]] = field(init=False, repr=False)
+    progress_by_organisation: Mapping[str, tuple[ProgressReport, ...]] = field(init=False, repr=False)
+    progress_by_document: Mapping[str, tuple[ProgressReport, ...]] = field(init=False, repr=False)
     action_by_id: Mapping[str, Action] = field(init=False, repr=False)
     group_by_slug: Mapping[str, Group] = field(init=False, repr=False)
     actions_by_area: Mapping[str, tuple[Action, ...]] = field(init=False, repr=False)
@@ -227,6 +280,13 @@ class Site:
                                           for g in self.groups}))
         put("linked_from", _freeze({a.id: [b.id for b in self.actions if a.id in b.links_to]
                                     for a in self.actions}))
+        put("organisation_by_slug", MappingProxyType({o.slug: o for o in self.organisations}))
+        put("document_by_slug", MappingProxyType({d.slug: d for d in self.documents}))
+        organisations, documents = [o.slug for o in self.organisations], [d.slug for d in self.documents]
+        put("studies_by_organisation", _index(self.casestudies, organisations, lambda s: (s.organisation,)))
+        put("studies_by_document", _index(self.casestudies, documents, lambda s: (s.document,)))
+        put("progress_by_organisation", _index(self.progress, organisations, lambda p: (p.organisation,)))
+        put("progress_by_document", _index(self.progress, documents, lambda p: (p.document,)))
         put("_related", {})
 
     def with_records(self, swap: Mapping[Any, Any]) -> Site:
@@ -252,10 +312,18 @@ class Site:
         if isinstance(record, CaseStudy):
             return [("casestudies", frozenset()), ("studies_by_action", frozenset(record.actions)),
                     ("studies_by_area", frozenset(self.areas_of(record))),
-                    ("studies_by_group", frozenset(record.groups))]
+                    ("studies_by_group", frozenset(record.groups)),
+                    ("studies_by_organisation", frozenset([record.organisation])),
+                    ("studies_by_document", frozenset([record.document]))]
         if isinstance(record, ProgressReport):
             return [("progress", frozenset()), ("progress_by_area", frozenset(record.areas)),
-                    ("progress_by_group", frozenset(record.groups))]
+                    ("progress_by_group", frozenset(record.groups)),
+                    ("progress_by_organisation", frozenset([record.organisation])),
+                    ("progress_by_document", frozenset([record.document]))]
+        if isinstance(record, Organisation):
+            return [("organisations", frozenset()), ("organisation_by_slug", frozenset([record.slug]))]
+        if isinstance(record, SourceDocument):
+            return [("documents", frozenset()), ("document_by_slug", frozenset([record.slug]))]
         if isinstance(record, Action):
             return [("actions", frozenset()), ("action_by_id", frozenset([record.id])),
                     ("actions_by_area", frozenset([record.area]))]
@@ -343,9 +411,21 @@ class Site:
                     index.setdefault(subset, []).append(study)
         return index
 
-    def organisations(self) -> tuple[str, ...]:
-        """Every organisation whose evidence is published, in alphabetical order."""
-        return tuple(sorted({s.organisation for s in self.casestudies} | {p.organisation for p in self.progress}))
+    def period_of(self, item: CaseStudy | ProgressReport) -> str:
+        """When an item's evidence dates from: its own period if its text gives one, or its document's."""
+        return item.period or self.document_by_slug[item.document].period
+
+    def disagreements(self, document: SourceDocument) -> tuple[tuple[Action, tuple[int, ...], tuple[int, ...]], ...]:
+        """Where a document's own summary matrix and the case studies taken from it disagree: each action, the
+        case studies the matrix gives it and those whose own text does, in action order."""
+        printed = dict(document.matrix)
+        found = []
+        for action in self.actions:
+            tagged = tuple(s.number for s in self.studies_by_action[action.id] if s.document == document.slug)
+            matrix = tuple(sorted(set(printed.get(action.id, ()))))
+            if document.matrix and matrix != tagged:
+                found.append((action, matrix, tagged))
+        return tuple(found)
 
     def gaps(self) -> tuple[Action, ...]:
         """Actions that no case study evidences."""

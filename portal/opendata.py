@@ -37,6 +37,27 @@ class Dataset:
         return [{c.name: c.value(row) for c in self.columns} for row in self.rows(site)]
 
 
+def attribution(site: Site, organisation: str) -> str:
+    """How to acknowledge one organisation's records: its evidence, as published on this portal."""
+    name = site.organisation_by_slug[organisation].name
+    return f"Contains evidence from the {name}, via {site.settings.title}"
+
+
+def _provenance(site: Site) -> tuple[Column, ...]:
+    """The columns that say whose an item is, where it comes from and when, and how to acknowledge it."""
+    return (
+        Column("organisation", "Whose evidence it is: the organisation's name.",
+               lambda i: site.organisation_by_slug[i.organisation].name),
+        Column("organisation_id", "The organisation's stable id (see organisations).", lambda i: i.organisation),
+        Column("source", "The title of the document it is taken from.", lambda i: site.document_by_slug[i.document].title),
+        Column("source_id", "The document's stable id (see sources).", lambda i: i.document),
+        Column("period", "When the work took place: the item's own period, or else the period its document covers.",
+               site.period_of),
+        Column("attribution", "How to acknowledge this record if you reuse it.",
+               lambda i: attribution(site, i.organisation)),
+    )
+
+
 def datasets(site: Site) -> tuple[Dataset, ...]:
     """The published datasets; the columns close over the site to follow its links."""
     number = Column("number", "The case study's number, its stable id.", lambda s: s.number)
@@ -46,13 +67,14 @@ def datasets(site: Site) -> tuple[Dataset, ...]:
             Column("slug", "Its short name, used in its address; stable.", lambda s: s.slug),
             Column("title", "Its title.", lambda s: s.title),
             Column("summary", "One or two sentences from its text.", lambda s: s.summary),
-            Column("organisation", "Whose evidence it is.", lambda s: s.organisation),
+            *_provenance(site),
             Column("service", "The service or team that did the work, where known.", lambda s: s.service),
             Column("url", "Its page, relative to the site's address.", lambda s: s.url),
             Column("actions", "The ids of the actions it evidences.", lambda s: list(s.actions)),
             Column("areas", "The performance areas of those actions.", lambda s: list(site.areas_of(s))),
             Column("groups", "The equality groups it concerns.", lambda s: list(s.groups)),
-            Column("updated", "When it was last updated (YYYY-MM-DD), where known.", lambda s: s.updated),
+            Column("updated", "When its page on this portal last changed (YYYY-MM-DD), where known: not when the "
+                   "work took place.", lambda s: s.updated),
         ), lambda site: list(site.casestudies)),
         Dataset("actions", "Actions", "One row per framework action.", (
             Column("id", "The action's number in the framework, its stable id.", lambda a: a.id),
@@ -68,14 +90,32 @@ def datasets(site: Site) -> tuple[Dataset, ...]:
             Column("slug", "Its short name, used in its address; stable.", lambda p: p.slug),
             Column("title", "The objective.", lambda p: p.title),
             Column("summary", "One or two sentences from the progress reported.", lambda p: p.summary),
-            Column("organisation", "Whose evidence it is.", lambda p: p.organisation),
+            *_provenance(site),
             Column("plan", "The action plan it reports against.", lambda p: p.plan),
-            Column("period", "The period it reports on, where stated.", lambda p: p.period),
-            Column("areas", "The performance areas the objective serves.", lambda p: list(p.areas)),
+            Column("areas", "The performance areas the objective serves, as the portal's editors matched them.",
+                   lambda p: list(p.areas)),
             Column("groups", "The equality groups it concerns.", lambda p: list(p.groups)),
             Column("url", "Its page, relative to the site's address.", lambda p: p.url),
-            Column("updated", "When it was last updated (YYYY-MM-DD), where known.", lambda p: p.updated),
+            Column("updated", "When its page on this portal last changed (YYYY-MM-DD), where known: not when the "
+                   "work took place.", lambda p: p.updated),
         ), lambda site: list(site.progress)),
+        Dataset("organisations", "Organisations", "One row per organisation whose evidence is published.", (
+            Column("id", "The organisation's stable id.", lambda o: o.slug),
+            Column("name", "Its name.", lambda o: o.name),
+            Column("website", "The address of its website.", lambda o: o.website),
+            Column("url", "Its page, relative to the site's address.", lambda o: o.url),
+        ), lambda site: list(site.organisations)),
+        Dataset("sources", "Source documents", "One row per document the evidence is taken from.", (
+            Column("id", "The document's stable id.", lambda d: d.slug),
+            Column("title", "Its title, as it gives it.", lambda d: d.title),
+            Column("publisher", "The id of the organisation that published it.", lambda d: d.publisher),
+            Column("period", "The period its evidence covers.", lambda d: d.period),
+            Column("published", "When it was published (YYYY, YYYY-MM or YYYY-MM-DD), where known.",
+                   lambda d: d.published),
+            Column("address", "Where it was published, where known.", lambda d: d.address),
+            Column("licence", "The licence it was published under, where it says.", lambda d: d.licence),
+            Column("url", "Its page, relative to the site's address.", lambda d: d.url),
+        ), lambda site: list(site.documents)),
         Dataset("evidence-map", "Evidence map", "One row per case study and action it evidences.", (
             Column("casestudy", "The case study's number.", lambda pair: pair[0].number),
             Column("action", "The action's id.", lambda pair: pair[1].id),

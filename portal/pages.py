@@ -36,13 +36,15 @@ class PageSpec:
 
 # The first part of the address of every page or file the portal makes in a folder of its own: a page of
 # content/pages/ may not take one (tests/test_safety.py checks the list against a built site).
-RESERVED = frozenset({"actions", "areas", "assets", "casestudies", "data", "evidence-map", "groups", "pagefind",
-                      "progress", "search", "_dev"})
+RESERVED = frozenset({"actions", "areas", "assets", "casestudies", "data", "evidence-map", "groups", "organisations",
+                      "pagefind", "progress", "search", "sources", "_dev"})
 HOME = ("Home", "")
 STUDIES = ("Case studies", "casestudies/")
 ACTIONS = ("Actions", "actions/")
 GROUPS = ("Equality groups", "groups/")
 PROGRESS = ("Progress reports", "progress/")
+ORGANISATIONS = ("Organisations", "organisations/")
+SOURCES = ("Source documents", "sources/")
 
 
 def plan(site: Site, memo: dict[tuple[int, int, int], PageSpec] | None = None) -> list[PageSpec]:
@@ -86,6 +88,14 @@ def plan(site: Site, memo: dict[tuple[int, int, int], PageSpec] | None = None) -
                        "Equality group", {"group": g}) for g in site.groups]
     specs += [PageSpec(f"{p.url}index.html", "page.html", p.title, p.summary or p.title, (HOME,), "Page",
                        {"page": p}) for p in site.pages]
+    specs.append(PageSpec("organisations/index.html", "organisations.html", "Organisations",
+                          "The organisations whose evidence this portal publishes.", (HOME,), "List"))
+    specs += [PageSpec(f"{o.url}index.html", "organisation.html", o.name, f"The evidence of the {o.name}.",
+                       (HOME, ORGANISATIONS), "Organisation", {"organisation": o}) for o in site.organisations]
+    specs.append(PageSpec("sources/index.html", "sources.html", "Source documents",
+                          "The documents the evidence is taken from.", (HOME,), "List"))
+    specs += [PageSpec(f"{d.url}index.html", "source.html", d.title, f"A document covering {d.period}.",
+                       (HOME, SOURCES), "Source document", {"document": d}) for d in site.documents]
     bundles = search.bundles(sum(spec.indexed for spec in specs))  # the search page merges every part of the index
     specs.insert(search_at, PageSpec("search/index.html", "search.html", "Search", "Search the equality evidence.",
                                      (HOME,), "Search", {"bundles": bundles}))

@@ -56,7 +56,21 @@ def environment(templates: Path) -> jinja2.Environment:
     env.filters["plural"] = lambda n, one, many=None: one if n == 1 else (many or one + "s")
     env.filters["embed"] = markup.embed
     env.filters["safe"] = sanitise.safe  # whatever a template marks safe is sanitised, unless it already has been
+    env.filters["date"] = govuk_date
     return env
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def govuk_date(text: str) -> str:
+    """A date written YYYY-MM-DD, YYYY-MM or YYYY as GOV.UK writes dates: 23 November 2026, November 2026, 2026."""
+    parts = [int(part) for part in text.split("-")]
+    if len(parts) == 1:
+        return str(parts[0])
+    month = f"{MONTHS[parts[1] - 1]} {parts[0]}"
+    return f"{parts[2]} {month}" if len(parts) == 3 else month
 
 
 def assets(static: Path, site: Site) -> dict[str, bytes]:
@@ -250,6 +264,7 @@ def page_context(r: Renderer, spec: PageSpec) -> dict[str, Any]:
                                "section": spec.path.partition("/")[0] if "/" in spec.path else "", "csp": csp,
                                "canonical": canonical, "public_url": public, "dev": options.dev,
                                "datasets": r.datasets, "separator": opendata.LIST_SEPARATOR,
+                               "attribution": opendata.attribution,
                                "indexed": spec.indexed, **spec.args}
     return context
 

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 
 from . import schema
-from .model import Site
+from .model import CaseStudy, ProgressReport, Site
 
 PLACEHOLDER_SUMMARY = "Write one or two sentences from the text here: they are shown in lists and search results."
 
@@ -41,12 +41,18 @@ def _front_matter(ctype: schema.ContentType, schema_name: str, values: dict[str,
     return "\n".join(lines + ["---", ""])
 
 
+def _provenance(site: Site, items: tuple[CaseStudy, ...] | tuple[ProgressReport, ...]) -> dict[str, str]:
+    """The organisation and source document of the last item of its kind, or the first there are."""
+    organisation = items[-1].organisation if items else site.organisations[0].slug
+    document = items[-1].document if items else site.documents[0].slug
+    return {"organisation": _quoted(organisation), "source": _quoted(document)}
+
+
 def casestudy(site: Site, title: str) -> NewFile:
     """A new case study with the next free number."""
     number = max((s.number for s in site.casestudies), default=0) + 1
-    organisation = site.casestudies[-1].organisation if site.casestudies else site.settings.owner
     values = {"title": _quoted(title), "number": str(number), "summary": _quoted(PLACEHOLDER_SUMMARY),
-              "organisation": _quoted(organisation), "actions": "[]"}
+              **_provenance(site, site.casestudies), "actions": "[]"}
     body = ("\n## What we did\n\nWrite what was done.\n\n## Why we did it\n\nWrite why it was needed.\n\n"
             "## The difference it made\n\nWrite what changed, with figures where there are any.\n")
     return NewFile(f"casestudies/{number:02d}-{slugify(title)}.md",
@@ -56,9 +62,8 @@ def casestudy(site: Site, title: str) -> NewFile:
 def progress(site: Site, title: str) -> NewFile:
     """A new progress report with the next free number."""
     number = max((p.number for p in site.progress), default=0) + 1
-    organisation = site.progress[-1].organisation if site.progress else site.settings.owner
     values = {"title": _quoted(title), "number": str(number), "summary": _quoted(PLACEHOLDER_SUMMARY),
-              "organisation": _quoted(organisation), "areas": f'["{site.areas[0].slug}"]'}
+              **_provenance(site, site.progress), "areas": f'["{site.areas[0].slug}"]'}
     body = "\n## Achievements\n\n- Write each achievement as a list item.\n"
     return NewFile(f"progress/{number:02d}-{slugify(title)}.md",
                    _front_matter(schema.PROGRESS, "progress", values) + body)

@@ -16,6 +16,8 @@ from .problems import Problem
 ACTION_ID = r"^\d+\.\d+$"
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 COLOUR = r"^#[0-9a-fA-F]{6}$"
+EDITORS = r"^editors$"
+PARTIAL_DATE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
 EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\Z")
 
 
@@ -24,7 +26,7 @@ class Field:
     """One front-matter field: its name, kind, whether it is required, and how to write it."""
 
     name: str
-    kind: str  # "text", "integer", "list", "date", "url" (an http or https address), "email"
+    kind: str  # "text", "integer", "list", "date", "url" (an http or https address), "email", "matrix"
     required: bool
     description: str
     example: str
@@ -53,10 +55,16 @@ CASE_STUDY = ContentType("case study", "casestudies", (
           "7", minimum=1),
     Field("summary", "text", True, "One or two sentences from its own text, shown in lists and search results.",
           '"We provided a revamped service for offenders."'),
-    Field("organisation", "text", True, "Whose evidence this is.",
-          '"London Borough of Havering"'),
+    Field("organisation", "text", True, "Whose evidence this is: a file name in content/organisations/ without .md.",
+          '"havering"', pattern=SLUG),
+    Field("source", "text", True, "The document it comes from: a file name in content/sources/ without .md.",
+          '"havering-equality-case-studies"', pattern=SLUG),
     Field("actions", "list", True, "The ids of the framework actions it evidences, each in quotes.",
           '["2.7", "2.18", "2.21"]', pattern=ACTION_ID),
+    Field("period", "text", False, "When the work took place, where its text says, such as 2009 to 2010; "
+          "otherwise the period of its source document is shown.", '"2009 to 2010"'),
+    Field("summary_by", "text", False, "`editors` if the summary is the portal editors' own words rather than "
+          "sentences from the text: it is then labelled as theirs.", '"editors"', pattern=EDITORS),
     Field("service", "text", False, "The council service or team that did the work, where known.",
           '"Business Development Unit"'),
     Field("listed_as", "text", False, "The title the source document's summary list gives it, where that differs.",
@@ -96,11 +104,17 @@ PROGRESS = ContentType("progress report", "progress", (
           "1", minimum=1),
     Field("summary", "text", True, "One or two sentences from its own text, shown in lists and search results.",
           '"Produced and published our Annual Equality in Employment report for 2010/11."'),
-    Field("organisation", "text", True, "Whose evidence this is.", '"London Borough of Harrow"'),
-    Field("areas", "list", True, "The performance areas the objective serves: file names in content/areas/ without .md.",
-          '["modern-diverse-workforce"]', pattern=SLUG),
+    Field("organisation", "text", True, "Whose evidence this is: a file name in content/organisations/ without .md.",
+          '"harrow"', pattern=SLUG),
+    Field("source", "text", True, "The document it comes from: a file name in content/sources/ without .md.",
+          '"harrow-equality-progress-2011"', pattern=SLUG),
+    Field("areas", "list", True, "The performance areas the objective serves, as the portal's editors match them: "
+          "file names in content/areas/ without .md.", '["modern-diverse-workforce"]', pattern=SLUG),
     Field("plan", "text", False, "The equality action plan it reports against.", '"Single Equality Scheme Action Plan"'),
-    Field("period", "text", False, "The period it reports on, where the report says.", '"2010/11"'),
+    Field("period", "text", False, "The period it reports on, where the report says; otherwise the period of its "
+          "source document is shown.", '"2010/11"'),
+    Field("summary_by", "text", False, "`editors` if the summary is the portal editors' own words rather than "
+          "sentences from the text: it is then labelled as theirs.", '"editors"', pattern=EDITORS),
     Field("groups", "list", False, "The equality groups it concerns, from content/groups/.",
           '["race", "sex"]', pattern=SLUG),
     Field("updated", "date", False, "The date it was last updated, as YYYY-MM-DD, used when the file has no Git history.",
@@ -108,6 +122,28 @@ PROGRESS = ContentType("progress report", "progress", (
     Field("checked", "list", False, "Findings of `check --strict` an editor has reviewed and keeps on purpose, "
           "such as text kept as published.", '["mentions case study 32"]'),
 ))
+
+ORGANISATION = ContentType("organisation", "organisations", (
+    Field("name", "text", True, "The organisation's full name.", '"London Borough of Havering"'),
+    Field("short_name", "text", True, "A short name for cards, filters and narrow screens.", '"Havering"'),
+    Field("website", "url", True, "The address of its website.", '"https://www.havering.gov.uk/"'),
+), needs_body=False)
+
+SOURCE = ContentType("source document", "sources", (
+    Field("title", "text", True, "The document's title, as it gives it.", '"Equality Framework case studies"'),
+    Field("publisher", "text", True, "Who published it: a file name in content/organisations/ without .md.",
+          '"havering"', pattern=SLUG),
+    Field("period", "text", True, "The period its evidence covers, as far as the document shows.", '"2008 to 2011"'),
+    Field("published", "text", False, "When it was published, as YYYY, YYYY-MM or YYYY-MM-DD, as far as known.",
+          '"2011-03"', pattern=PARTIAL_DATE),
+    Field("address", "url", False, "Where the document was published, if known.",
+          '"https://www.havering.gov.uk/equality"'),
+    Field("licence", "text", False, "The licence the document was published under, if it says.",
+          '"Open Government Licence v3.0"'),
+    Field("matrix", "matrix", False, "The document's own summary of which case studies evidence which actions, as "
+          "it prints it (action id: case study numbers), so that the portal can show where it disagrees with the "
+          "case studies.", '{"2.1": [1, 16], "2.2": [16]}'),
+), needs_body=False)
 
 PAGE = ContentType("page", "pages", (
     Field("title", "text", True, "The page's heading.", '"Accessibility statement"'),
@@ -133,7 +169,7 @@ SETTINGS = ContentType("settings file", "", (
           "(default: performance area).", '"module"'),
 ), needs_body=False)
 
-CONTENT_TYPES = (CASE_STUDY, ACTION, AREA, GROUP, PROGRESS, PAGE)
+CONTENT_TYPES = (CASE_STUDY, ACTION, AREA, GROUP, PROGRESS, PAGE, ORGANISATION, SOURCE)
 
 
 def validate(doc: Document, ctype: ContentType) -> list[Problem]:
@@ -184,11 +220,28 @@ def check_value(field: Field, value: Any) -> str | None:
         if field.kind == "email" and not EMAIL.match(value):
             return f"`{field.name}` must be an email address, such as `{field.name}: {field.example}`; found {found}"
         return None
+    if field.kind == "matrix":
+        return _check_matrix(field, value)
     if field.kind == "date":
         if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
             return f"`{field.name}` must be a date written YYYY-MM-DD, such as `{field.name}: {field.example}`; found {found}"
         return None
     return _check_list(field, value)
+
+
+def _check_matrix(field: Field, value: Any) -> str | None:
+    example = f"`{field.name}: {field.example}`"
+    if not isinstance(value, dict):
+        return f"`{field.name}` must be a list of `\"action id\": [case study numbers]` in braces, such as {example}; " \
+               f"found {_show(value)}"
+    for key, numbers in value.items():
+        if not isinstance(key, str) or not re.match(ACTION_ID, key):
+            return f"each action id in `{field.name}` must be in double quotes, such as {example}; found {_show(key)}"
+        if not isinstance(numbers, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1
+                                                    for n in numbers):
+            return f"`{field.name}` gives action {key} {_show(numbers)}: write the case study numbers in brackets, " \
+                   f"such as {example}"
+    return None
 
 
 def _check_list(field: Field, value: Any) -> str | None:

@@ -57,10 +57,11 @@ function renderResult(data) {
   const summary = document.createElement("p");
   summary.textContent = data.meta.summary || data.excerpt.replace(/<[^>]+>/g, "");
   item.append(heading, summary);
-  if (data.filters.type) {
+  const about = [...(data.filters.type || []), data.meta.organisation].filter(Boolean);
+  if (about.length) {
     const kind = document.createElement("p");
     kind.className = "hint";
-    kind.textContent = data.filters.type.join(", ");
+    kind.textContent = about.join(", "); // what it is and whose it is, such as "Case study, London Borough of Havering"
     item.append(kind);
   }
   return item;

@@ -13,11 +13,26 @@ contact_email: "equalities@example.gov.uk"
 """
 
 
+SUMMARY = "We met the Friends groups."
+
+
 def casestudy(number: int = 1, title: str = "Friends of Parks", actions: str = '["2.1", "2.2"]',
               body: str = "## What we did\n\nWe met the Friends groups.\n", extra: str = "") -> str:
-    """A valid case study file's text."""
-    return (f'---\ntitle: "{title}"\nnumber: {number}\nsummary: "A summary of {title}."\n'
-            f'organisation: "Test Council"\nactions: {actions}\n{extra}---\n\n{body}')
+    """A valid case study file's text, whose summary is a sentence of its text (added at the end if need be)."""
+    if body.strip() and SUMMARY not in body:
+        body = body.rstrip("\n") + f"\n\n{SUMMARY}\n"
+    return (f'---\ntitle: "{title}"\nnumber: {number}\nsummary: "{SUMMARY}"\n'
+            f'organisation: "test-council"\nsource: "test-report"\nactions: {actions}\n{extra}---\n\n{body}')
+
+
+def organisation(name: str, short_name: str, website: str) -> str:
+    """A valid organisation file's text."""
+    return f'---\nname: "{name}"\nshort_name: "{short_name}"\nwebsite: "{website}"\n---\n'
+
+
+def source(title: str, publisher: str, period: str) -> str:
+    """A valid source document file's text."""
+    return f'---\ntitle: "{title}"\npublisher: "{publisher}"\nperiod: "{period}"\n---\n'
 
 
 def action(action_id: str, area: str = "engagement", links: str = "[]", statement: str = "A statement.") -> str:
@@ -38,6 +53,8 @@ BASE: dict[str, str | bytes] = {
     "actions/2-2.md": action("2.2", statement="Feedback is given."),
     "actions/2-3.md": action("2.3", area="workforce", statement="Pay is reviewed."),
     "groups/age.md": '---\nname: "Age"\norder: 1\n---\n\nPeople of a particular age.\n',
+    "organisations/test-council.md": organisation("Test Council", "Test", "https://test.example.gov.uk/"),
+    "sources/test-report.md": source("Test report", "test-council", "2009 to 2010"),
     "casestudies/01-friends-of-parks.md": casestudy(1, extra='groups: ["age"]\n'),
     "casestudies/02-mystery-shopper.md": casestudy(2, "The Mystery Shopper", '["2.2"]'),
 }

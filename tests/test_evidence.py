@@ -1,10 +1,11 @@
-"""Progress reports, equality groups, open data, the feed, evidence packs and last-updated dates."""
+"""Progress reports, equality groups, open data, the feed, evidence packs and the dates on every page."""
 from __future__ import annotations
 
 import csv
 import io
 import json
 import os
+import re
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -15,10 +16,10 @@ import yaml
 from portal import pipeline
 from portal.cli import main
 from portal.model import Site
-from portal.render import Options
+from portal.render import Options, govuk_date
 from tests.conftest import PROJECT
 from tests.htmltools import section, text_of
-from tests.sitefactory import casestudy, write_content
+from tests.sitefactory import SETTINGS, casestudy, organisation, source, write_content
 
 CONTENT = PROJECT / "content"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -40,7 +41,7 @@ def test_six_progress_reports_from_harrow(built: tuple[Path, Site]) -> None:
     assert len(files) == 6
     for path in files:
         data = meta(path)
-        assert data["organisation"] == "London Borough of Harrow"
+        assert (data["organisation"], data["source"]) == ("harrow", "harrow-equality-progress-2011")
         page = out / "progress" / path.stem / "index.html"
         assert data["title"] in text_of(page)
         for area in data["areas"]:
@@ -54,8 +55,10 @@ def test_every_item_names_its_organisation_and_is_filterable(built: tuple[Path, 
     out, site = built
     for item in [*site.casestudies, *site.progress]:
         html = (out / item.url / "index.html").read_text(encoding="utf-8")
-        assert f"<dt>Organisation</dt><dd>{item.organisation}</dd>" in html
-        assert f'data-pagefind-filter="organisation:{item.organisation}"' in html
+        organisation = site.organisation_by_slug[item.organisation]
+        assert re.search(rf'<dt>Organisation</dt><dd><a href="(\.\./)+{organisation.url}">{organisation.name}</a>',
+                         html), item.url
+        assert f'data-pagefind-filter="organisation:{organisation.name}"' in html
     search = (out / "search" / "index.html").read_text(encoding="utf-8")
     assert '<option value="London Borough of Harrow">' in search and 'name="group"' in search
 
@@ -149,9 +152,12 @@ def test_evidence_pack_has_everything_for_the_area_in_order(built: tuple[Path, S
 def test_every_case_study_has_a_citation_and_a_last_updated_date(built: tuple[Path, Site]) -> None:
     out, site = built
     for study in site.casestudies:
-        text = text_of(out / study.url / "index.html")
-        assert f"How to cite this case study {study.organisation}. “{study.title}”, case study {study.number}." in text
-        assert study.updated and f"Last updated {study.updated}" in text
+        text = text_of(out / study.url / "index.html").replace(" ,", ",")  # text_of parts the <cite> from its comma
+        organisation = site.organisation_by_slug[study.organisation].name
+        document = site.document_by_slug[study.document].title
+        assert (f"How to cite this case study {organisation}. “{study.title}”, case study {study.number}, in {document}, "
+                f"covering {site.period_of(study)}. Read on {site.settings.title}") in text
+        assert study.updated and f"This page last changed {govuk_date(study.updated)}" in text
 
 
 def test_last_updated_comes_from_history_then_front_matter(tmp_path: Path) -> None:
@@ -168,20 +174,117 @@ def test_last_updated_comes_from_history_then_front_matter(tmp_path: Path) -> No
 
 def test_progress_report_naming_an_unknown_area(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     os.chdir(tmp_path)
-    report = ('---\ntitle: "Improve data"\nnumber: 1\nsummary: "We improved data."\norganisation: "Harrow"\n'
-              'areas: ["knowing"]\n---\n\n## Achievements\n\n- Published a profile.\n')
+    report = ('---\ntitle: "Improve data"\nnumber: 1\nsummary: "We improved data."\norganisation: "test-council"\n'
+              'source: "test-report"\nareas: ["knowing"]\n---\n\n## Achievements\n\n- Published a profile.\n')
     write_content(tmp_path, {"progress/01-improve-data.md": report})
     assert main(["check", "--content", "content"]) == 1
-    assert ("content/progress/01-improve-data.md:6: unknown area 'knowing' (known: engagement, workforce, "
+    assert ("content/progress/01-improve-data.md:7: unknown area 'knowing' (known: engagement, workforce, "
             "see content/areas/)") in capsys.readouterr().err.splitlines()
 
 
 def test_progress_report_naming_an_unknown_group(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     os.chdir(tmp_path)
-    report = ('---\ntitle: "Improve data"\nnumber: 1\nsummary: "We improved data."\norganisation: "Harrow"\n'
-              'areas: ["engagement"]\ngroups: ["older people"]\n---\n\n## Achievements\n\n- Published a profile.\n')
+    report = ('---\ntitle: "Improve data"\nnumber: 1\nsummary: "We improved data."\norganisation: "test-council"\n'
+              'source: "test-report"\nareas: ["engagement"]\ngroups: ["older people"]\n---\n\n## Achievements\n\n- Published a profile.\n')
     write_content(tmp_path, {"progress/01-improve-data.md": report})
     assert main(["check", "--content", "content"]) == 1
     err = capsys.readouterr().err.splitlines()
-    assert ("content/progress/01-improve-data.md:7: `groups` has 'older people', which is not written like "
+    assert ("content/progress/01-improve-data.md:8: `groups` has 'older people', which is not written like "
             "[\"race\", \"sex\"]") in err
+
+
+def two_councils(root: Path) -> Path:
+    """A site with the evidence of two organisations, each from a document of its own."""
+    harrow = casestudy(2, "Harrow Study", '["2.2"]').replace('"test-council"', '"harrow"').replace(
+        '"test-report"', '"harrow-report"')
+    report = ('---\ntitle: "Improve data"\nnumber: 1\nsummary: "We published a profile."\norganisation: "harrow"\n'
+              'source: "harrow-report"\nareas: ["engagement"]\nperiod: "2011/12"\n---\n\n## Achievements\n\n'
+              '- We published a profile.\n')
+    return write_content(root, {
+        "site.yaml": SETTINGS.replace('owner: "Test Council"', 'owner: "The Portal Team"'),
+        "organisations/harrow.md": organisation("London Borough of Harrow", "Harrow", "https://www.harrow.gov.uk/"),
+        "sources/harrow-report.md": source("Progress report", "harrow", "2010/11").replace(
+            'period: "2010/11"\n', 'period: "2010/11"\npublished: "2012-03"\n'),
+        "casestudies/02-mystery-shopper.md": None, "casestudies/02-harrow-study.md": harrow,
+        "progress/01-improve-data.md": report})
+
+
+def test_each_page_names_its_own_organisation_and_source_and_never_the_other(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    site = pipeline.build(pipeline.Paths(two_councils(tmp_path), out), Options(search=False))
+    pages = {"test-council": ["casestudies/01-friends-of-parks/", "organisations/test-council/",
+                              "sources/test-report/"],
+             "harrow": ["casestudies/02-harrow-study/", "progress/01-improve-data/", "organisations/harrow/",
+                        "sources/harrow-report/"]}
+    for slug, urls in pages.items():
+        mine = site.organisation_by_slug[slug].name
+        other = next(o.name for o in site.organisations if o.slug != slug)
+        for url in urls:
+            text = text_of(out / url / "index.html")
+            assert mine in text and other not in text, (url, mine)
+    study = re.sub(r" ([,.:’'])", r"\1", text_of(out / "casestudies" / "02-harrow-study" / "index.html"))
+    assert ("This case study is the London Borough of Harrow's evidence, taken from its document “Progress report”. "
+            "The work it describes dates from 2010/11 (the period the document covers).") in study
+    assert "When the work took place 2010/11" in study and "This page last changed" in study
+    assert "London Borough of Harrow (March 2012). “Harrow Study”, case study 2, in Progress report, covering 2010/11." \
+        in study
+    report = text_of(out / "progress" / "01-improve-data" / "index.html")
+    assert "The work it describes dates from 2011/12." in report  # its own period, not the document's
+    assert "(matched by the portal's editors)" in report
+    source_page = text_of(out / "sources" / "harrow-report" / "index.html")
+    assert "Date published March 2012" in source_page and "Harrow Study" in source_page
+    assert "Improve data" in source_page and "Friends of Parks" not in source_page
+
+
+def test_open_data_and_the_feed_name_each_records_own_organisation(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    pipeline.build(pipeline.Paths(two_councils(tmp_path), out), Options(search=False))
+    rows = {r["number"]: r for r in csv.DictReader(io.StringIO(
+        (out / "data" / "casestudies.csv").read_text(encoding="utf-8-sig")))}
+    assert (rows["1"]["organisation"], rows["1"]["source"], rows["1"]["period"]) == (
+        "Test Council", "Test report", "2009 to 2010")
+    assert (rows["2"]["organisation"], rows["2"]["source_id"], rows["2"]["attribution"]) == (
+        "London Borough of Harrow", "harrow-report", "Contains evidence from the London Borough of Harrow, via Test portal")
+    progress = json.loads((out / "data" / "progress.json").read_text(encoding="utf-8"))
+    assert [(p["organisation_id"], p["period"]) for p in progress] == [("harrow", "2011/12")]
+    sources = json.loads((out / "data" / "sources.json").read_text(encoding="utf-8"))
+    assert {s["id"]: s["publisher"] for s in sources} == {"harrow-report": "harrow", "test-report": "test-council"}
+    data_page = text_of(out / "data" / "index.html").replace(" :", ":")
+    assert "for the records of the London Borough of Harrow: “Contains evidence from the London Borough of Harrow, " \
+           "via Test portal”" in data_page
+    feed = ET.parse(out / "feed.xml").getroot()
+    authors = {e.find(f"{ATOM}title").text: e.find(f"{ATOM}author/{ATOM}name").text for e in feed.iter(f"{ATOM}entry")}
+    assert authors == {"Friends of Parks": "Test Council", "Harrow Study": "London Borough of Harrow",
+                       "Improve data": "London Borough of Harrow"}
+
+
+def test_a_summary_that_is_not_the_texts_own_sentences_is_a_strict_finding(tmp_path: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    os.chdir(tmp_path)
+    cut = casestudy(1).replace('summary: "We met the Friends groups."', 'summary: "We met the Friends."')
+    write_content(tmp_path, {"casestudies/01-friends-of-parks.md": cut})
+    assert main(["check", "--strict"]) == 1
+    assert capsys.readouterr().err.splitlines()[0] == (
+        "content/casestudies/01-friends-of-parks.md:4: the summary is not whole sentences from the text: “We met the "
+        "Friends.” is not one of its sentences; copy whole sentences from the text, or if the summary is the editors' "
+        "own words, add `summary_by: \"editors\"` so that the page says so")
+    marked = cut.replace('summary: "We met the Friends."', 'summary: "We met the Friends."\nsummary_by: "editors"')
+    write_content(tmp_path, {"casestudies/01-friends-of-parks.md": marked})
+    assert main(["check", "--strict"]) == 0
+    out = tmp_path / "site"
+    pipeline.build(pipeline.Paths(tmp_path / "content", out), Options(search=False))
+    assert "This summary is the portal editors' own words, not the case study's." in text_of(
+        out / "casestudies" / "01-friends-of-parks" / "index.html")
+
+
+def test_the_editors_words_are_labelled_as_theirs(built: tuple[Path, Site]) -> None:
+    out, site = built
+    for area in site.areas:
+        assert "is the portal editors' summary of the framework, not words from the source documents" in text_of(
+            out / area.url / "index.html")
+    for group in site.groups:
+        assert "the portal's editors chose which evidence concerns each group" in text_of(out / group.url / "index.html")
+    tagged = next(s for s in site.casestudies if s.groups)
+    assert "Equality groups (chosen by the portal's editors)" in text_of(out / tagged.url / "index.html")
+    for document in site.documents:
+        assert "About this document Written by the portal's editors." in text_of(out / document.url / "index.html")

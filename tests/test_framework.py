@@ -6,7 +6,7 @@ from pathlib import Path
 from portal import pipeline
 from portal.render import Options
 from tests.htmltools import text_of
-from tests.sitefactory import SETTINGS
+from tests.sitefactory import SETTINGS, organisation, source
 
 MODULES = [
     ("communities", "Understanding and working with your communities"),
@@ -28,7 +28,10 @@ def framework_2021(root: Path) -> Path:
     for number, actions in ((1, '["1.1", "3.2"]'), (2, '["1.2"]'), (3, '["3.1", "3.2"]')):
         files[f"casestudies/0{number}-study-{number}.md"] = (
             f'---\ntitle: "Study {number}"\nnumber: {number}\nsummary: "Summary {number}."\n'
-            f'organisation: "Test Council"\nactions: {actions}\n---\n\n## What we did\n\nWork {number}.\n')
+            f'organisation: "test-council"\nsource: "test-report"\nactions: {actions}\n---\n\n## What we did\n\n'
+            f"Work {number}.\n")
+    files["organisations/test-council.md"] = organisation("Test Council", "Test", "https://test.example.gov.uk/")
+    files["sources/test-report.md"] = source("Test report", "test-council", "2021 to 2022")
     for relative, text in files.items():
         (content / relative).parent.mkdir(parents=True, exist_ok=True)
         (content / relative).write_text(text, encoding="utf-8")

