@@ -38,7 +38,7 @@ def audit(tree: Tree, site: Site) -> list[Problem]:
     known = site_paths(site)
     numbers = {s.number for s in site.casestudies}
     bodies = {item.source: item.body_html for item in (*site.casestudies, *site.progress)}
-    problems = []
+    problems = _settings(tree, site)
     for folder, pattern in URL_OF.items():
         for source in tree.files(folder):
             text, _ = load.decode(source)
@@ -52,6 +52,24 @@ def audit(tree: Tree, site: Site) -> list[Problem]:
             checked = set(doc.meta.get("checked") or [])
             problems += [Problem(source.path, f.line, f.message) for f in findings if f.key not in checked]
     return problems
+
+
+PLACEHOLDER_DOMAIN = re.compile(r"@(?:.+\.)?(?:example(?:\.[a-z]+)+|example|test|invalid|localhost)$", re.IGNORECASE)
+
+
+def _settings(tree: Tree, site: Site) -> list[Problem]:
+    """A finding if the contact address is a placeholder, which residents would write to in vain."""
+    settings = site.settings
+    if tree.settings is None or not PLACEHOLDER_DOMAIN.search(settings.contact_email):
+        return []
+    if "placeholder contact address" in settings.checked:
+        return []
+    text, _ = load.decode(tree.settings)
+    doc, _ = frontmatter.parse_yaml(tree.settings.path, text or "")
+    line = doc.line_of("contact_email") if doc else 1
+    return [Problem(tree.settings.path, line, f"the contact address {settings.contact_email} is a placeholder, which "
+                    "residents would write to in vain: give the equalities team's real address (or, on a "
+                    "demonstration site, add `checked: [\"placeholder contact address\"]`)")]
 
 
 def site_paths(site: Site) -> set[str]:
@@ -69,6 +87,11 @@ def _front_matter(doc: frontmatter.Document, folder: str) -> list[Finding]:
     if folder == "progress" and doc.meta.get("areas") == []:
         findings.append(Finding(doc.line_of("areas"), "no areas", "the progress report names no performance area: "
                                 "add at least one, such as `areas: [\"responsive-services\"]`"))
+    if folder in ("casestudies", "progress") and not doc.meta.get("keywords"):
+        what = "case study" if folder == "casestudies" else "progress report"
+        findings.append(Finding(doc.line_of("title"), "no keywords", f"the {what} has no keywords: add a few words a "
+                                "resident might search for that the text does not use, such as "
+                                "`keywords: [\"wheelchair\", \"sport\"]`"))
     if folder in ("casestudies", "progress") and doc.meta.get("summary") in (PLACEHOLDER_SUMMARY, "", None):
         findings.append(Finding(doc.line_of("summary"), "no summary", "the summary has not been written: replace it "
                                 "with one or two sentences from the text"))

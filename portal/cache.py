@@ -147,7 +147,7 @@ def inputs_digest(tree: Tree, folders: list[Path], options: object) -> str:
     digest.update(sys.version.encode())
     for name in VERSIONED:
         digest.update(f"{name}={_version(name)}".encode())
-    sources = [tree.settings] if tree.settings else []
+    sources = [source for source in (tree.settings, tree.synonyms) if source]
     sources += [source for folder in sorted(tree.folders) for source in tree.folders[folder]]
     for source in sources:
         digest.update(b"\0%s\0%d\0" % (source.path.encode(), len(source.data)) + source.data)

@@ -43,6 +43,15 @@ def parser() -> argparse.ArgumentParser:
     new.add_argument("title", help="its title (for an action: its statement)")
     new.add_argument("--area", help="for an action: its performance area (default: the last action's)")
     _content_args(new)
+    imported = commands.add_parser("import", help="turn a Word document (.docx) of case studies into case study files")
+    imported.add_argument("file", type=Path, help="the Word document")
+    imported.add_argument("--organisation", help="whose evidence it is: an organisation's id or name (default: the "
+                          "source document's publisher, or the only organisation)")
+    imported.add_argument("--source", help="the source document it is, a file name in content/sources/ without .md "
+                          "(default: write a new one for it)")
+    imported.add_argument("--dry-run", action="store_true", help="print what would be written, and write nothing")
+    imported.add_argument("--force", action="store_true", help="replace files that already exist")
+    _content_args(imported)
     schemas = commands.add_parser("schemas", help="write the JSON Schemas for front matter into schemas/")
     _content_args(schemas)
     schemas.add_argument("--out", type=Path, default=Path("schemas"), help="where to write them (default: schemas)")
@@ -122,6 +131,9 @@ def _run(args: argparse.Namespace) -> int:
         return OK
     if args.command == "new":
         return _new(args)
+    if args.command == "import":
+        from .importer import command
+        return command(args)
     if args.command == "schemas":
         site = load.load(source.read_tree(args.content))
         args.out.mkdir(parents=True, exist_ok=True)

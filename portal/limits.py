@@ -18,19 +18,20 @@ from typing import Callable, Iterable, Iterator
 
 from .problems import Problem
 
-# Each value is many times what real content uses (the files in content/ and the benchmark's synthetic case
-# studies), and small enough that the worst text passing every limit at once still renders quickly.
-MAX_FILE_BYTES = 64 * 1024  # about 10,000 words: 13 times the longest file in content/
-MAX_LINE_CHARS = 10_000  # a paragraph of 1,600 words on one line; 12 times the longest line in content/
-MAX_NESTING = 8  # lists and quotes inside each other: Python-Markdown recurses for each, and fails near 300
-MAX_HEADING_CHARS = 200  # Python-Markdown reads a repeated heading's digits as a number, and fails past 4,300
-MAX_TABLE_COLUMNS = 40  # at most one more `|` in a line: splitting a row takes its `|` times its code spans
-MAX_PARAGRAPH_MARKS = 1_000  # each inline mark in a paragraph, list or table makes Python-Markdown copy all of it
-MAX_PARTS = 3_000  # lines, headings, list levels, table cells and marks in a page: each costs up to 40 µs
-MAX_BRACKETED = 30_000  # characters read (three times) looking for the `]` of each `[`
-MAX_LINK_TARGETS = 30_000  # characters read looking for the `)` that ends each link target
-MAX_CODE_SCAN = 30_000  # characters read looking for the backticks that end each code span
-MAX_SPLITTING = 1_000_000  # characters read again each time a heading, rule or definition splits a paragraph
+# Each value is many times the most that real content uses (the files in content/ and the benchmark's synthetic
+# case studies: "content uses" below), and small enough that the worst text found passing every limit at once
+# renders in about 0.12 seconds, where unlimited text took minutes or crashed (tests/test_limits.py).
+MAX_FILE_BYTES = 64 * 1024  # about 10,000 words, the size the other limits are set for; content uses 7 KB
+MAX_LINE_CHARS = 10_000  # 1,600 words on one line; content uses 819
+MAX_NESTING = 8  # lists and quotes inside each other: Python-Markdown recurses for each and fails near 300; content: 2
+MAX_HEADING_CHARS = 200  # a repeated heading's digits are read as a number, which fails past 4,300 digits; content: 59
+MAX_TABLE_COLUMNS = 40  # at most one more `|` in a line: splitting a row takes its `|` times its code spans; content: 3
+MAX_PARAGRAPH_MARKS = 1_000  # each inline mark in a paragraph makes Python-Markdown copy all of it again; content: 7
+MAX_PARTS = 3_000  # lines, headings, list levels, table cells and marks: 10 to 40 µs each to render; content: 144
+MAX_BRACKETED = 30_000  # characters read for the `]` of each `[`, three times (about 0.7 µs each); content: 117
+MAX_LINK_TARGETS = 30_000  # characters read for the `)` that ends each link target (about 0.4 µs each); content: 103
+MAX_CODE_SCAN = 30_000  # characters read for the backticks that end each code span (about 0.4 µs each); content: 0
+MAX_SPLITTING = 1_000_000  # characters read again at each heading, rule or definition in a paragraph; content: 1,802
 
 MARKS = "`\\[]<>&*_"  # where an inline pattern starts or ends; so do `](` (again) and a line break
 SPECIAL_START = frozenset(" \t>*+-_#[=0123456789")  # a line starting otherwise is plain text, taken as a whole
@@ -43,7 +44,7 @@ ESCAPED = r"\\[\\`*_{}\[\]()>#+\-.!|]"  # a backslash escape as Python-Markdown 
 BRACKET_TOKEN = re.compile(ESCAPED + r"|\[+|\]+")
 TARGET_TOKEN = re.compile(ESCAPED + r"|\]\(|[()'\"]")  # or the start of a link target, a parenthesis, a quote
 BACKTICK_RUN = re.compile("`+")
-PLACEHOLDER = 12  # Python-Markdown puts a placeholder of 14 characters where it has read an escape (`\*`) or code
+PLACEHOLDER = 12  # an escape (`\*`) or code span read before a link becomes a placeholder of 14 characters
 
 SPLITTING = ("headings, rules and reference definitions (`[name]: address`) inside long paragraphs, lists and "
              "tables make this page too slow to publish: put a blank line before and after each heading and rule, "

@@ -35,7 +35,8 @@ class Memo:
 
     parsed: dict[Key, tuple[Document | None, list[Problem]]] = field(default_factory=dict)
     made: dict[tuple[Key, str | None], tuple[Any, list[Problem]]] = field(default_factory=dict)
-    last: tuple[Settings, dict[str, Any], Site] | None = None  # the last good load: settings, records by file, site
+    # The last good load: the settings and synonyms, the records by file, and the site.
+    last: tuple[tuple[Settings, Any], dict[str, Any], Site] | None = None
 
     def keep_only(self, live: set[Key]) -> None:
         """Forget the files that are gone or have changed."""
@@ -50,6 +51,7 @@ def load(tree: Tree, markdown: Markdown = markup.render_all, memo: Memo | None =
     file's parse and record between calls, so that the dev server works again only on what changed."""
     problems: list[Problem] = []
     settings = _load_settings(tree, problems)
+    synonyms = _load_synonyms(tree, problems)
     memo = memo or Memo()
     memo.keep_only({(s.path, s.data, c.folder) for c in schema.CONTENT_TYPES for s in tree.files(c.folder)})
     found = {ctype.folder: _parse_folder(tree, ctype, problems, memo) for ctype in schema.CONTENT_TYPES}
@@ -84,7 +86,7 @@ def load(tree: Tree, markdown: Markdown = markup.render_all, memo: Memo | None =
             problems.append(Problem(f"{tree.root}/{folder}", 0, f"there are no files in {folder}/: "
                                     "add at least one `.md` file"))
     every = [*areas, *groups, *actions, *studies, *pages, *progress, *organisations, *documents]
-    site = None if problems or settings is None else _text_only_change(memo, settings, every)
+    site = None if problems or settings is None else _text_only_change(memo, (settings, synonyms), every)
     if site is None:
         problems += _check_links(Links(docs, areas, groups, actions, studies, progress, organisations, documents))
         if problems or settings is None:
@@ -94,15 +96,16 @@ def load(tree: Tree, markdown: Markdown = markup.render_all, memo: Memo | None =
                     tuple(sorted(studies, key=lambda s: s.number)),
                     tuple(sorted(groups, key=lambda g: (g.order, g.slug))),
                     tuple(sorted(pages, key=lambda p: p.slug)), tuple(sorted(progress, key=lambda p: p.number)),
-                    tuple(sorted(organisations, key=lambda o: o.slug)), tuple(sorted(documents, key=lambda d: d.slug)))
-    memo.last = (settings, {record.source: record for record in every}, site)
+                    tuple(sorted(organisations, key=lambda o: o.slug)), tuple(sorted(documents, key=lambda d: d.slug)),
+                    synonyms)
+    memo.last = ((settings, synonyms), {record.source: record for record in every}, site)
     return site
 
 
 TEXT_ONLY_UP_TO = 50  # changed records; beyond this a new site is built (as quick, and simpler)
 
 
-def _text_only_change(memo: Memo, settings: Settings, records: list[Any]) -> Site | None:
+def _text_only_change(memo: Memo, settings: tuple[Settings, Any], records: list[Any]) -> Site | None:
     """The last good site with the changed records swapped in, if the same files are there and what changed in
     them is only text made from their Markdown bodies (no front matter, no file name, no date); otherwise None.
 
@@ -190,7 +193,30 @@ def _load_settings(tree: Tree, problems: list[Problem]) -> Settings | None:
     problems += found
     if found or doc is None:
         return None
-    return Settings(**{f.name: doc.meta[f.name] for f in schema.SETTINGS.fields if f.name in doc.meta})
+    values = {f.name: doc.meta[f.name] for f in schema.SETTINGS.fields if f.name in doc.meta}
+    return Settings(**{**values, "checked": tuple(values.get("checked", ()))})
+
+
+def _load_synonyms(tree: Tree, problems: list[Problem]) -> tuple[tuple[str, ...], ...]:
+    """The groups of words search treats as one, from content/synonyms.yaml if there is one: each line a word
+    residents use and the words the evidence uses for the same thing."""
+    if tree.synonyms is None:
+        return ()
+    text, found = decode(tree.synonyms)
+    doc, more = frontmatter.parse_yaml(tree.synonyms.path, text) if text is not None else (None, [])
+    found += more
+    groups = []
+    for word, others in (doc.meta.items() if doc is not None else ()):
+        others = [others] if isinstance(others, str) else others
+        if not (isinstance(word, str) and isinstance(others, list) and others
+                and all(isinstance(other, str) and other.strip() for other in others)):
+            found.append(Problem(doc.path, doc.line_of(str(word)), "each line must be a word and, in square brackets, "
+                                 "the words that mean the same for search, each in double quotes, such as "
+                                 '`disabled: ["disability", "disabilities"]`'))
+            continue
+        groups.append(tuple(dict.fromkeys(" ".join(w.lower().split()) for w in (word, *others))))
+    problems += found
+    return tuple(groups)
 
 
 def _contrast_problem(doc: Document) -> list[Problem]:
@@ -225,14 +251,15 @@ def _area(source: Source, doc: Document, rendered: markup.Rendered, tree: Tree,
           problems: list[Problem]) -> Area | None:
     if not _named(source, "community-engagement", problems):
         return None
-    return Area(source.stem, doc.meta["name"], doc.meta["short_name"], doc.meta["order"], rendered.html, source.path)
+    return Area(source.stem, doc.meta["name"], doc.meta["short_name"], doc.meta["order"], rendered.html, source.path,
+                _keywords(doc))
 
 
 def _group(source: Source, doc: Document, rendered: markup.Rendered, tree: Tree,
            problems: list[Problem]) -> Group | None:
     if not _named(source, "sexual-orientation", problems):
         return None
-    return Group(source.stem, doc.meta["name"], doc.meta["order"], rendered.html, source.path)
+    return Group(source.stem, doc.meta["name"], doc.meta["order"], rendered.html, source.path, _keywords(doc))
 
 
 def _page(source: Source, doc: Document, rendered: markup.Rendered, tree: Tree,
@@ -256,7 +283,7 @@ def _action(source: Source, doc: Document, rendered: markup.Rendered, tree: Tree
                                 f"{expected}.md: rename the file or correct the id"))
         return None
     return Action(action_id, doc.meta["area"], tuple(doc.meta.get("links_to", [])), rendered.html,
-                  " ".join(doc.body.split()), source.path)
+                  " ".join(doc.body.split()), source.path, _keywords(doc))
 
 
 def _numbered_file(source: Source, doc: Document, example: str, problems: list[Problem]) -> bool:
@@ -288,7 +315,11 @@ def _casestudy(source: Source, doc: Document, rendered: markup.Rendered, tree: T
     return CaseStudy(meta["number"], source.stem, meta["title"], meta["summary"], meta["organisation"],
                      meta["source"], meta.get("service"), meta.get("listed_as"), tuple(meta["actions"]),
                      tuple(meta.get("groups", [])), meta.get("period"), meta.get("summary_by"),
-                     last_updated(source, doc, tree), rendered.html, rendered.headings, source.path)
+                     last_updated(source, doc, tree), rendered.html, rendered.headings, source.path, _keywords(doc))
+
+
+def _keywords(doc: Document) -> tuple[str, ...]:
+    return tuple(doc.meta.get("keywords", ()))
 
 
 def _organisation(source: Source, doc: Document, rendered: markup.Rendered, tree: Tree,
@@ -306,7 +337,7 @@ def _document(source: Source, doc: Document, rendered: markup.Rendered, tree: Tr
     meta = doc.meta
     matrix = tuple((action, tuple(numbers)) for action, numbers in (meta.get("matrix") or {}).items())
     return SourceDocument(source.stem, meta["title"], meta["publisher"], meta["period"], meta.get("published"),
-                          meta.get("address"), meta.get("licence"), matrix, rendered.html, source.path)
+                          meta.get("address"), meta.get("licence"), matrix, rendered.html, source.path, _keywords(doc))
 
 
 def _progress(source: Source, doc: Document, rendered: markup.Rendered, tree: Tree,
@@ -317,7 +348,7 @@ def _progress(source: Source, doc: Document, rendered: markup.Rendered, tree: Tr
     return ProgressReport(meta["number"], source.stem, meta["title"], meta["summary"], meta["organisation"],
                           meta["source"], tuple(meta["areas"]), meta.get("plan"), meta.get("period"),
                           tuple(meta.get("groups", [])), meta.get("summary_by"), last_updated(source, doc, tree),
-                          rendered.html, rendered.headings, source.path)
+                          rendered.html, rendered.headings, source.path, _keywords(doc))
 
 
 @dataclass(frozen=True)

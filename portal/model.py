@@ -25,6 +25,7 @@ class Settings:
     contact_email: str
     framework: str = "Equality Framework for Local Government"
     area_label: str = "performance area"
+    checked: tuple[str, ...] = ()
 
     @property
     def areas_label(self) -> str:
@@ -43,6 +44,7 @@ class Area:
     order: int
     description_html: str
     source: str
+    keywords: tuple[str, ...] = ()  # words search finds it by, not shown
 
     @property
     def url(self) -> str:
@@ -61,6 +63,7 @@ class Action:
     statement_html: str
     statement: str
     source: str
+    keywords: tuple[str, ...] = ()  # words search finds it by, not shown
 
     @property
     def slug(self) -> str:
@@ -88,6 +91,7 @@ class Group:
     order: int
     description_html: str
     source: str
+    keywords: tuple[str, ...] = ()  # words search finds it by, not shown
 
     @property
     def url(self) -> str:
@@ -128,6 +132,7 @@ class SourceDocument:
     matrix: tuple[tuple[str, tuple[int, ...]], ...]  # the document's own summary: action id, case study numbers
     description_html: str
     source: str
+    keywords: tuple[str, ...] = ()  # words search finds it by, not shown
 
     @property
     def url(self) -> str:
@@ -156,6 +161,7 @@ class CaseStudy:
     body_html: str
     headings: tuple[Heading, ...]
     source: str
+    keywords: tuple[str, ...] = ()  # words search finds it by, not shown
 
     def shared_with(self, other: CaseStudy) -> int:
         """How many actions this case study and another both evidence."""
@@ -187,6 +193,7 @@ class ProgressReport:
     body_html: str
     headings: tuple[Heading, ...]
     source: str
+    keywords: tuple[str, ...] = ()  # words search finds it by, not shown
 
     @property
     def url(self) -> str:
@@ -243,6 +250,7 @@ class Site:
     progress: tuple[ProgressReport, ...] = ()
     organisations: tuple[Organisation, ...] = ()
     documents: tuple[SourceDocument, ...] = ()
+    synonyms: tuple[tuple[str, ...], ...] = ()  # groups of words search treats as one
     area_by_slug: Mapping[str, Area] = field(init=False, repr=False)
     organisation_by_slug: Mapping[str, Organisation] = field(init=False, repr=False)
     document_by_slug: Mapping[str, SourceDocument] = field(init=False, repr=False)

@@ -29,11 +29,13 @@ class PageSpec:
 
     @property
     def indexed(self) -> bool:
-        """Whether search indexes the page: not search itself, the 404 page or the evidence packs (which repeat
-        what the case studies say)."""
-        return self.template not in ("search.html", "404.html", "pack.html")
+        """Whether search indexes the page: only the pages of evidence (SEARCHED), not lists, the home page,
+        statements or the evidence packs, which repeat what the case studies say."""
+        return self.kind in SEARCHED
 
 
+SEARCHED = frozenset({"Case study", "Progress report", "Action", "Performance area", "Equality group",
+                      "Source document"})
 # The first part of the address of every page or file the portal makes in a folder of its own: a page of
 # content/pages/ may not take one (tests/test_safety.py checks the list against a built site).
 RESERVED = frozenset({"actions", "areas", "assets", "casestudies", "data", "evidence-map", "groups", "organisations",
@@ -75,7 +77,7 @@ def plan(site: Site, memo: dict[tuple[int, int, int], PageSpec] | None = None) -
         specs.append(PageSpec("groups/index.html", "groups.html", "Equality groups",
                               "The equality groups that the evidence concerns.", (HOME,), "List"))
     specs += _study_pages(site.casestudies, memo)
-    specs += [PageSpec(f"{a.url}index.html", "area.html", a.name, _text(a.description_html), (HOME, AREAS),
+    specs += [PageSpec(f"{a.url}index.html", "area.html", a.name, text_of(a.description_html), (HOME, AREAS),
                        "Performance area", {"area": a}) for a in site.areas]
     specs += [PageSpec(f"{a.url}index.html", "action.html", f"Action {a.id}", a.statement, (HOME, ACTIONS),
                        "Action", {"action": a}) for a in site.actions]
@@ -84,7 +86,7 @@ def plan(site: Site, memo: dict[tuple[int, int, int], PageSpec] | None = None) -
                        "Evidence pack", {"area": a}) for a in site.areas]
     specs += [PageSpec(f"{p.url}index.html", "progress.html", p.title, p.summary, (HOME, PROGRESS),
                        "Progress report", {"report": p}) for p in site.progress]
-    specs += [PageSpec(f"{g.url}index.html", "group.html", g.name, _text(g.description_html), (HOME, GROUPS),
+    specs += [PageSpec(f"{g.url}index.html", "group.html", g.name, text_of(g.description_html), (HOME, GROUPS),
                        "Equality group", {"group": g}) for g in site.groups]
     specs += [PageSpec(f"{p.url}index.html", "page.html", p.title, p.summary or p.title, (HOME,), "Page",
                        {"page": p}) for p in site.pages]
@@ -119,7 +121,8 @@ def _study_pages(studies: tuple[CaseStudy, ...], memo: dict[tuple[int, int, int]
     return specs
 
 
-def _text(markup: str) -> str:
+def text_of(markup: str) -> str:
+    """The text of some HTML, tags removed, entities decoded and white space folded."""
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
 
 

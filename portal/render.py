@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from . import markup, opendata, output, parallel, sanitise, search
 from .model import CaseStudy, Site
+from . import pages
 from .pages import PageSpec, duplicate_paths, plan
 
 ASSET_DIR = "assets"
@@ -57,6 +58,7 @@ def environment(templates: Path) -> jinja2.Environment:
     env.filters["embed"] = markup.embed
     env.filters["safe"] = sanitise.safe  # whatever a template marks safe is sanitised, unless it already has been
     env.filters["date"] = govuk_date
+    env.filters["plain"] = lambda html: pages.text_of(str(html))  # the text of rendered Markdown, tags removed
     return env
 
 

@@ -71,6 +71,8 @@ CASE_STUDY = ContentType("case study", "casestudies", (
           '"Encouraging Participation in Local Democracy"'),
     Field("groups", "list", False, "The equality groups it concerns, from content/groups/.",
           '["age", "disability"]', pattern=SLUG),
+    Field("keywords", "list", False, "Words a resident might search for that the text does not use, such as "
+          "wheelchair: search finds the item by them; they are not shown.", '["wheelchair", "sport"]'),
     Field("updated", "date", False, "The date it was last updated, as YYYY-MM-DD, used when the file has no Git history.",
           "2010-11-30"),
     Field("checked", "list", False, "Findings of `check --strict` an editor has reviewed and keeps on purpose, "
@@ -84,17 +86,23 @@ ACTION = ContentType("action", "actions", (
           '"community-engagement"', pattern=SLUG),
     Field("links_to", "list", False, "The ids of the actions its statement says it links to.",
           '["2.4", "2.17"]', pattern=ACTION_ID),
+    Field("keywords", "list", False, "Words a resident might search for that the text does not use, such as "
+          "wheelchair: search finds the item by them; they are not shown.", '["wheelchair", "sport"]'),
 ))
 
 AREA = ContentType("performance area", "areas", (
     Field("name", "text", True, "The area's full name.", '"Community Engagement and Satisfaction"'),
     Field("short_name", "text", True, "A short name for tags, filters and narrow screens.", '"Community engagement"'),
     Field("order", "integer", True, "Its place in the framework, from 1.", "3", minimum=1),
+    Field("keywords", "list", False, "Words a resident might search for that the text does not use, such as "
+          "wheelchair: search finds the item by them; they are not shown.", '["wheelchair", "sport"]'),
 ))
 
 GROUP = ContentType("equality group", "groups", (
     Field("name", "text", True, "The group's name.", '"Disability"'),
     Field("order", "integer", True, "Its place in lists, from 1.", "2", minimum=1),
+    Field("keywords", "list", False, "Words a resident might search for that the text does not use, such as "
+          "wheelchair: search finds the item by them; they are not shown.", '["wheelchair", "sport"]'),
 ))
 
 PROGRESS = ContentType("progress report", "progress", (
@@ -117,6 +125,8 @@ PROGRESS = ContentType("progress report", "progress", (
           "sentences from the text: it is then labelled as theirs.", '"editors"', pattern=EDITORS),
     Field("groups", "list", False, "The equality groups it concerns, from content/groups/.",
           '["race", "sex"]', pattern=SLUG),
+    Field("keywords", "list", False, "Words a resident might search for that the text does not use, such as "
+          "wheelchair: search finds the item by them; they are not shown.", '["wheelchair", "sport"]'),
     Field("updated", "date", False, "The date it was last updated, as YYYY-MM-DD, used when the file has no Git history.",
           "2012-03-31"),
     Field("checked", "list", False, "Findings of `check --strict` an editor has reviewed and keeps on purpose, "
@@ -143,6 +153,8 @@ SOURCE = ContentType("source document", "sources", (
     Field("matrix", "matrix", False, "The document's own summary of which case studies evidence which actions, as "
           "it prints it (action id: case study numbers), so that the portal can show where it disagrees with the "
           "case studies.", '{"2.1": [1, 16], "2.2": [16]}'),
+    Field("keywords", "list", False, "Words a resident might search for that the text does not use, such as "
+          "wheelchair: search finds the item by them; they are not shown.", '["wheelchair", "sport"]'),
 ), needs_body=False)
 
 PAGE = ContentType("page", "pages", (
@@ -167,6 +179,8 @@ SETTINGS = ContentType("settings file", "", (
           '"Equality Framework for Local Government"'),
     Field("area_label", "text", False, "What the framework calls its groups of actions, singular, in lower case "
           "(default: performance area).", '"module"'),
+    Field("checked", "list", False, "Findings of `check --strict` an editor has reviewed and keeps on purpose, "
+          "such as a placeholder contact address on a demonstration site.", '["placeholder contact address"]'),
 ), needs_body=False)
 
 CONTENT_TYPES = (CASE_STUDY, ACTION, AREA, GROUP, PROGRESS, PAGE, ORGANISATION, SOURCE)

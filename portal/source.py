@@ -15,6 +15,8 @@ from .problems import Problem
 from .schema import CONTENT_TYPES
 
 SETTINGS_FILE = "site.yaml"
+SYNONYMS_FILE = "synonyms.yaml"  # optional: residents' words and the evidence's, for search
+TOP_FILES = (SETTINGS_FILE, SYNONYMS_FILE)
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Tree:
     folders: dict[str, tuple[Source, ...]]
     dates: dict[str, str] = field(default_factory=dict)
     unread: tuple[Problem, ...] = ()
+    synonyms: Source | None = None
 
     def files(self, folder: str) -> tuple[Source, ...]:
         """The Markdown files of one folder (`casestudies`, `actions`, …)."""
@@ -74,13 +77,20 @@ def read_tree(content_dir: Path, known: Known | None = None, changed: set[str] |
         found = _folder_files(root, folder, f"{shown}/{folder}", unread)
         read = [_read(path, name, memo, seen, trusted, unread) for path, name in found]
         folders[folder] = tuple(source for source in read if source is not None)
-    settings = os.path.join(root, SETTINGS_FILE)
-    settings_source = _read(settings, f"{shown}/{SETTINGS_FILE}", memo, seen, trusted, unread) \
-        if _usable(root, settings, f"{shown}/{SETTINGS_FILE}", unread) else None
+    settings, synonyms = (_top_file(root, name, shown, memo, seen, trusted, unread) for name in TOP_FILES)
     if known is not None:
         known.clear()
         known.update(seen)
-    return Tree(shown, settings_source, folders, history_dates(content_dir), tuple(unread))
+    return Tree(shown, settings, folders, history_dates(content_dir), tuple(unread), synonyms)
+
+
+def _top_file(root: str, name: str, shown: str, memo: Known, seen: Known, trusted: Known,
+              unread: list[Problem]) -> Source | None:
+    """One of the files at the top of the content folder, if it is there."""
+    path = os.path.join(root, name)
+    if not os.path.lexists(path) or not _usable(root, path, f"{shown}/{name}", unread):
+        return None
+    return _read(path, f"{shown}/{name}", memo, seen, trusted, unread)
 
 
 def _unknown_entries(root: str, shown: str) -> list[Problem]:
@@ -88,12 +98,12 @@ def _unknown_entries(root: str, shown: str) -> list[Problem]:
     problems = []
     for entry in sorted(os.scandir(root), key=lambda entry: entry.name):
         name = entry.name
-        if name in FOLDERS or name == SETTINGS_FILE or name in KEPT_HIDDEN:
+        if name in FOLDERS or name in TOP_FILES or name in KEPT_HIDDEN:
             continue
-        close = difflib.get_close_matches(name.rstrip("/"), [*FOLDERS, SETTINGS_FILE], n=1)
+        close = difflib.get_close_matches(name.rstrip("/"), [*FOLDERS, *TOP_FILES], n=1)
         hint = f"did you mean `{close[0]}`? " if close else ""
         problems.append(Problem(f"{shown}/{name}", 1, f"this is not read: {hint}the content folder holds only "
-                                f"{SETTINGS_FILE} and the folders {', '.join(sorted(FOLDERS))}"))
+                                f"{' and '.join(TOP_FILES)} and the folders {', '.join(sorted(FOLDERS))}"))
     return problems
 
 
@@ -165,7 +175,8 @@ def reread(tree: Tree, known: Known, changed: set[str]) -> Tree | None:
     folders = {folder: tuple(fresh.get(source.path, source) for source in sources) if fresh else sources
                for folder, sources in tree.folders.items()}
     settings = fresh.get(tree.settings.path, tree.settings) if tree.settings else None
-    return Tree(tree.root, settings, folders, tree.dates, tree.unread)
+    synonyms = fresh.get(tree.synonyms.path, tree.synonyms) if tree.synonyms else None
+    return Tree(tree.root, settings, folders, tree.dates, tree.unread, synonyms)
 
 
 def _read(path: str, shown: str, known: Known, seen: Known, trusted: Known, unread: list[Problem]) -> Source | None:

@@ -1,9 +1,17 @@
 // Accessible search over the Pagefind index: a labelled form, results announced in a status region.
+//
+// A resident's question is read as words, not as a phrase that must be found whole: common words ("what has the
+// council done for") are left out, each other word is looked for with the words that mean the same for search
+// (content/synonyms.yaml), and pages are ranked by how many of the words they have, then by Pagefind's score.
+// A word that matches nothing finds nothing: Pagefind, finding no word that starts with a query word, tries ever
+// shorter beginnings of it ("notaword" finds "not"); such matches are dropped.
 const form = document.getElementById("search-form");
 const input = document.getElementById("search-input");
 const status = document.getElementById("search-status");
 const list = document.getElementById("search-results");
+const filtersCount = document.getElementById("filters-count");
 const root = new URL(form.dataset.siteRoot, document.baseURI);
+const synonyms = JSON.parse(form.dataset.synonyms || "[]");
 const pagefind = await import(new URL("pagefind/pagefind.js", root).href);
 await pagefind.options({ baseUrl: root.pathname });
 // A large site's index is written in parts at once; Pagefind searches them as one.
@@ -13,6 +21,10 @@ for (const part of form.dataset.indexParts.split(" ").filter(Boolean)) {
 let latest = 0;
 
 const SELECTS = [...form.querySelectorAll("select")].map((select) => select.name);
+const COMMON = new Set(("a about all an and any are as at be been by can council councils did do does done for from " +
+  "has have help how i in into is it its me my of on or our show shows the their them there they this to us was " +
+  "we were what when where which who with you your").split(" "));
+const SHOWN = 50; // results listed at most
 
 function readForm() {
   const data = new FormData(form);
@@ -28,21 +40,97 @@ function writeForm(params) {
   for (const name of SELECTS) form.elements[name].value = params.get(name) || "";
 }
 
-function filtered(state) {
-  return state.areas.length > 0 || Object.keys(state.selected).length > 0;
+function filtersOn(state) {
+  return state.areas.length + Object.keys(state.selected).length;
 }
 
 function filtersFor(state) {
-  const filters = { ...state.selected };
-  if (state.areas.length) filters.area = { any: state.areas };
-  return filters;
+  const chosen = { ...state.selected };
+  if (state.areas.length) chosen.area = { any: state.areas };
+  return chosen;
 }
 
-function describe(count, state) {
-  const what = state.q ? `for “${state.q}”` : "";
-  const narrowed = filtered(state) ? " with the filters you chose" : "";
-  if (!count) return `No results ${what}${narrowed}. Try other words, or clear the filters.`;
-  return `${count} ${count === 1 ? "result" : "results"} ${what}${narrowed}`.replace(/\s+/g, " ").trim();
+function fold(text) {
+  return text.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+}
+
+function words(text) {
+  return fold(text).match(/[\p{L}\p{N}]+(?:[.'’][\p{L}\p{N}]+)*/gu) || [];
+}
+
+// The question as groups of alternatives: a phrase or word of a synonym group brings in the whole group.
+function alternatives(query) {
+  let rest = ` ${words(query).join(" ")} `;
+  const groups = [];
+  for (const group of synonyms) {
+    const phrases = group.map((phrase) => words(phrase).join(" ")).filter(Boolean);
+    const found = phrases.find((phrase) => rest.includes(` ${phrase} `));
+    if (found) {
+      groups.push(phrases);
+      rest = rest.replaceAll(` ${found} `, " ");
+    }
+  }
+  for (const word of rest.split(" ").filter((w) => w && !COMMON.has(w))) groups.push([word]);
+  if (!groups.length && words(query).length) groups.push([words(query).join(" ")]); // only common words: as typed
+  return groups;
+}
+
+// Whether a page really has each word of a search, not just a shorter beginning of it that Pagefind fell back on.
+// Two letters of difference are allowed at the end, for the forms Pagefind's stemming joins (disabled, disability).
+function honest(page, alternative) {
+  const text = ` ${words(`${page.meta.title || ""} ${page.content}`).join(" ")}`;
+  return words(alternative).every((word) => text.includes(` ${word.length > 4 ? word.slice(0, -2) : word}`));
+}
+
+async function searchGroup(group, chosen) {
+  const best = new Map(); // url → { result, score }
+  for (const alternative of group) {
+    const found = await pagefind.search(alternative, { filters: chosen });
+    if (!found.results.length || !honest(await found.results[0].data(), alternative)) continue;
+    for (const result of found.results) {
+      const known = best.get(result.id);
+      if (!known || result.score > known.score) best.set(result.id, { result, score: result.score });
+    }
+  }
+  return best;
+}
+
+async function ranked(state) {
+  const chosen = filtersFor(state);
+  if (!state.q) {
+    const found = await pagefind.search(null, { filters: chosen });
+    return found.results.map((result) => ({ result, score: 0 }));
+  }
+  const totals = new Map(); // id → { result, matched, score }
+  for (const group of alternatives(state.q)) {
+    for (const [id, { result, score }] of await searchGroup(group, chosen)) {
+      const total = totals.get(id) || { result, matched: 0, score: 0 };
+      totals.set(id, { result, matched: total.matched + 1, score: total.score + score });
+    }
+  }
+  return [...totals.values()].sort((a, b) => b.matched - a.matched || b.score - a.score);
+}
+
+function excerpt(data) {
+  // Pagefind's excerpt is a window of the page's text with the matched words in <mark>: it is shown as text with
+  // those words marked, and with an ellipsis where it does not start or end with the page's text.
+  const parsed = new DOMParser().parseFromString(`<p>${data.excerpt}</p>`, "text/html");
+  const paragraph = document.createElement("p");
+  paragraph.className = "search-results__excerpt";
+  const plain = parsed.body.textContent.trim();
+  const content = data.content.replace(/\s+/g, " ").trim();
+  if (!content.startsWith(plain.slice(0, 40))) paragraph.append("… ");
+  for (const node of parsed.body.firstChild.childNodes) {
+    if (node.nodeName === "MARK") {
+      const mark = document.createElement("mark");
+      mark.textContent = node.textContent;
+      paragraph.append(mark);
+    } else {
+      paragraph.append(node.textContent);
+    }
+  }
+  if (!content.endsWith(plain.slice(-40))) paragraph.append(" …");
+  return paragraph;
 }
 
 function renderResult(data) {
@@ -54,9 +142,13 @@ function renderResult(data) {
   link.href = data.url;
   link.textContent = data.meta.title || data.url;
   heading.append(link);
-  const summary = document.createElement("p");
-  summary.textContent = data.meta.summary || data.excerpt.replace(/<[^>]+>/g, "");
-  item.append(heading, summary);
+  item.append(heading);
+  if (data.meta.summary) {
+    const summary = document.createElement("p");
+    summary.textContent = data.meta.summary;
+    item.append(summary);
+  }
+  if (data.excerpt && /<mark>/.test(data.excerpt)) item.append(excerpt(data));
   const about = [...(data.filters.type || []), data.meta.organisation].filter(Boolean);
   if (about.length) {
     const kind = document.createElement("p");
@@ -67,6 +159,18 @@ function renderResult(data) {
   return item;
 }
 
+function describe(count, state) {
+  const what = state.q ? `for “${state.q}”` : "";
+  const narrowed = filtersOn(state) ? " with the filters you chose" : "";
+  if (!count) return `No results ${what}${narrowed}. Try other words${narrowed ? ", or clear the filters" : ""}.`;
+  return `${count} ${count === 1 ? "result" : "results"} ${what}${narrowed}`.replace(/\s+/g, " ").trim();
+}
+
+function showFilters(state) {
+  const on = filtersOn(state);
+  filtersCount.textContent = on ? `(${on} on)` : "(none on)";
+}
+
 async function run() {
   const state = readForm();
   const ticket = ++latest;
@@ -75,21 +179,27 @@ async function run() {
   state.areas.forEach((a) => params.append("area", a));
   for (const [name, value] of Object.entries(state.selected)) params.set(name, value);
   history.replaceState(null, "", params.toString() ? `?${params}` : location.pathname);
-  if (!state.q && !filtered(state)) {
+  showFilters(state);
+  if (!state.q && !filtersOn(state)) {
     list.replaceChildren();
     status.textContent = "";
     return;
   }
-  const search = await pagefind.search(state.q || null, { filters: filtersFor(state) });
-  const results = await Promise.all(search.results.slice(0, 50).map((r) => r.data()));
+  const results = await ranked(state);
+  const shown = await Promise.all(results.slice(0, SHOWN).map(({ result }) => result.data()));
   if (ticket !== latest) return;
-  list.replaceChildren(...results.map(renderResult));
-  status.textContent = describe(search.results.length, state);
+  list.replaceChildren(...shown.map(renderResult));
+  status.textContent = describe(results.length, state);
 }
 
 let timer;
 form.addEventListener("submit", (event) => { event.preventDefault(); run(); });
 input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(run, 250); });
 form.addEventListener("change", (event) => { if (event.target !== input) run(); });
+document.getElementById("clear-filters").addEventListener("click", () => {
+  for (const box of form.querySelectorAll("input[name=area]")) box.checked = false;
+  for (const name of SELECTS) form.elements[name].value = "";
+  run();
+});
 writeForm(new URLSearchParams(location.search));
 run();

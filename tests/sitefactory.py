@@ -9,7 +9,7 @@ description: "Evidence for tests."
 colour: "#00594f"
 licence: "Open Government Licence v3.0"
 licence_url: "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
-contact_email: "equalities@example.gov.uk"
+contact_email: "equalities@test-council.gov.uk"
 """
 
 
@@ -22,7 +22,8 @@ def casestudy(number: int = 1, title: str = "Friends of Parks", actions: str = '
     if body.strip() and SUMMARY not in body:
         body = body.rstrip("\n") + f"\n\n{SUMMARY}\n"
     return (f'---\ntitle: "{title}"\nnumber: {number}\nsummary: "{SUMMARY}"\n'
-            f'organisation: "test-council"\nsource: "test-report"\nactions: {actions}\n{extra}---\n\n{body}')
+            f'organisation: "test-council"\nsource: "test-report"\nactions: {actions}\nkeywords: ["parks"]\n{extra}'
+            f'---\n\n{body}')
 
 
 def organisation(name: str, short_name: str, website: str) -> str:

@@ -140,6 +140,8 @@ def test_keyboard_only_journey_from_home_to_a_search_result(page: Page, site_url
     expect(page).to_have_url(site_url + "search/?q=training")
     expect(page.locator("#search-status")).to_contain_text("for “training”")
     before = page.locator(".search-results__title").all_inner_texts()
+    tab_to(page, ".filters__summary")
+    page.keyboard.press("Enter")  # opens the filters
     tab_to(page, "#area-modern-diverse-workforce")
     page.keyboard.press("Space")
     assert_focus_visible(page)

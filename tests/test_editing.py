@@ -101,25 +101,25 @@ def test_schema_and_validator_agree(name: str, tmp_path: Path) -> None:
 
 STRICT = {
     "link to a missing page": ("See [case study 7](../07-offender-services/).",
-                               f"{CS}:10: the link `../07-offender-services/` leads to casestudies/07-offender-services, "
+                               f"{CS}:11: the link `../07-offender-services/` leads to casestudies/07-offender-services, "
                                "which does not exist: link to an existing page, such as ../07-offender-services/ for a "
                                "case study"),
     "image without alt text": ("![](photo.jpg)",
-                               f"{CS}:10: the image `photo.jpg` has no alt text: describe what it shows between the "
+                               f"{CS}:11: the image `photo.jpg` has no alt text: describe what it shows between the "
                                "brackets, such as ![Volunteers planting trees](photo.jpg)"),
     "heading skips a level": ("## What we did\n\n#### Results",
-                              f"{CS}:12: this heading skips from level 2 to level 4: write it with ### instead of ####"),
+                              f"{CS}:13: this heading skips from level 2 to level 4: write it with ### instead of ####"),
     "click here": ("To see the survey [click here](https://example.org/survey).",
-                   f"{CS}:10: the link text “click here” does not say where the link goes: use words that do, such as "
+                   f"{CS}:11: the link text “click here” does not say where the link goes: use words that do, such as "
                    "[the 2010 survey results](https://example.org/survey)"),
     "bare URL": ("The survey is at https://example.org/survey today.",
-                 f"{CS}:10: the web address https://example.org/survey is not a link with words: write it as "
+                 f"{CS}:11: the web address https://example.org/survey is not a link with words: write it as "
                  "[words that say where it goes](https://example.org/survey)"),
     "table without a header row": ("| 2009 | 20 groups |\n| 2010 | 25 groups |",
-                                   f"{CS}:10: this table has no header row: make its first row the column headings and "
+                                   f"{CS}:11: this table has no header row: make its first row the column headings and "
                                    "put a line such as |---|---| under it"),
     "mention of a missing case study": ("This follows case study 32.",
-                                        f"{CS}:10: the text mentions case study 32, which does not exist (there are case "
+                                        f"{CS}:11: the text mentions case study 32, which does not exist (there are case "
                                         "studies 1 to 2): correct the number, or if the text is kept as published, add "
                                         "`checked: [\"mentions case study 32\"]` to the front matter"),
     "no actions": (None, f"{CS}:7: the case study lists no actions: add the ids of the actions it evidences, such as "

@@ -55,6 +55,6 @@ def test_the_2021_framework_builds_with_its_own_modules(tmp_path: Path) -> None:
     assert "Statement 3.2 of Responsive services and customer care." in action
     assert "Study 1" in action and "Study 3" in action
     gap = text_of(out / "actions" / "4-1" / "index.html")
-    assert "No case study evidences this action yet." in gap
+    assert "No case study shows evidence for this action yet." in gap
     assert "2 of 8 actions" not in text_of(out / "evidence-map" / "index.html")
     assert "4 of 8 actions have no evidence yet." in text_of(out / "evidence-map" / "index.html")

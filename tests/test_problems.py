@@ -62,8 +62,9 @@ CASES = {
         "it to `03-new-study.md` (or move it out of the content folder)"),
     "misspelt field": (
         {"casestudies/01-friends-of-parks.md": casestudy(1, extra='acitons: ["2.1"]\n')},
-        f"{CS}:8: unknown field `acitons`: did you mean `actions`? the fields of a case study are title, number, "
-        "summary, organisation, source, actions, period, summary_by, service, listed_as, groups, updated, checked"),
+        f"{CS}:9: unknown field `acitons`: did you mean `actions`? the fields of a case study are title, number, "
+        "summary, organisation, source, actions, period, summary_by, service, listed_as, groups, keywords, updated, "
+        "checked"),
     "two case studies with one number": (
         {"casestudies/02-mystery-shopper.md": None, "casestudies/01-mystery-shopper.md": casestudy(1, "Shopper")},
         f"{CS}:3: the number 1 is also used by content/casestudies/01-mystery-shopper.md: give each file its own number"),
@@ -79,26 +80,26 @@ CASES = {
         "content/actions/2-3.md:4: `links_to` names unknown action '2.9' (known: 2.1 to 2.3, see content/actions/)"),
     "empty body": (
         {"casestudies/01-friends-of-parks.md": casestudy(1, body="\n")},
-        f"{CS}:9: the case study has no text: write it in Markdown after the closing `---`"),
+        f"{CS}:10: the case study has no text: write it in Markdown after the closing `---`"),
     "not UTF-8": (
         {"casestudies/01-friends-of-parks.md": casestudy(1, body="## What we did\n\nWe met the Friends groups.\n\nCaf")
          .encode() + b"\xe9 opened.\n"},
-        f"{CS}:14: this file is not UTF-8 text (byte 0xe9 cannot be read): save it as UTF-8, or retype the "
+        f"{CS}:15: this file is not UTF-8 text (byte 0xe9 cannot be read): save it as UTF-8, or retype the "
         "character on this line"),
     "unknown group": (
         {"casestudies/01-friends-of-parks.md": casestudy(1, extra='groups: ["ages"]\n')},
-        f"{CS}:8: unknown equality group 'ages' (known: age, see content/groups/)"),
+        f"{CS}:9: unknown equality group 'ages' (known: age, see content/groups/)"),
     "script tag": (
         {"casestudies/01-friends-of-parks.md": casestudy(1, body="Hello <script>alert(1)</script>\n")},
-        f"{CS}:10: HTML such as `<script>` is not allowed in content: write Markdown instead (for example "
+        f"{CS}:11: HTML such as `<script>` is not allowed in content: write Markdown instead (for example "
         "`**bold**`, `- item`, `[text](link)`)"),
     "onerror attribute": (
         {"casestudies/01-friends-of-parks.md": casestudy(1, body='A picture <img src="x" onerror="alert(1)">\n')},
-        f"{CS}:10: HTML such as `<img src=\"x\" onerror=\"alert(1)\">` is not allowed in content: write Markdown "
+        f"{CS}:11: HTML such as `<img src=\"x\" onerror=\"alert(1)\">` is not allowed in content: write Markdown "
         "instead (for example `**bold**`, `- item`, `[text](link)`)"),
     "javascript link": (
         {"casestudies/01-friends-of-parks.md": casestudy(1, body="[Click](javascript:alert(1)) to see.\n")},
-        f"{CS}:10: the link target `javascript:alert(1)` is not allowed: link to a page of this site, or to an "
+        f"{CS}:11: the link target `javascript:alert(1)` is not allowed: link to a page of this site, or to an "
         "address starting https://, mailto: or tel:"),
 }
 

@@ -63,7 +63,7 @@ def test_gap_actions_say_so_and_others_do_not(built: tuple[Path, Site]) -> None:
     assert {a.id for a in site.gaps()} == GAPS
     for action in site.actions:
         text = text_of(out / action.url / "index.html")
-        said = "No case study evidences this action yet." in text and "Evidence gap" in text
+        said = "No case study shows evidence for this action yet." in text and "Evidence gap" in text
         assert said == (action.id in GAPS), action.id
     map_text = text_of(out / "evidence-map" / "index.html")
     assert "4 of 32 actions have no evidence yet." in map_text

@@ -318,18 +318,18 @@ def test_render_workers_die_with_the_build() -> None:
 
 UNSAFE = "is not allowed: link to a page of this site, or to an address starting https://, mailto: or tel:"
 DISGUISES = {  # a body, the line of the problem and the target as the message shows it
-    "character reference": ("[x](jav&#97;script:alert(1))", 10, "jav&#97;script:alert(1)"),
-    "hexadecimal reference": ("[x](&#x6A;avascript:alert(1))", 10, "&#x6A;avascript:alert(1)"),
-    "percent-encoding": ("[x](%6Aavascript:alert(1))", 10, "%6Aavascript:alert(1)"),
-    "upper case": ("[x](JaVaScRiPt:alert(1))", 10, "JaVaScRiPt:alert(1)"),
-    "angle brackets": ("[x](<javascript:alert(1)>)", 10, "javascript:alert(1)"),
-    "spaces around": ("[x](  javascript:alert(1)  )", 10, "javascript:alert(1)"),
-    "on the next line": ("A [link](\njavascript:alert(1)) here.", 11, "javascript:alert(1)"),
-    "reference style": ("See [the page][1].\n\n[1]: javascript:alert(1)", 12, "javascript:alert(1)"),
-    "autolink": ("Go to <javascript:alert(1)> now.", 10, "javascript:alert(1)"),
-    "image": ("![A chart](data:image/png;base64,iVBORw0KGgo=)", 10, "data:image/png;base64,iVBORw0KGgo="),
-    "vbscript": ("[x](vbscript:msgbox(1))", 10, "vbscript:msgbox(1)"),
-    "ftp autolink": ("<ftp://example.org/file>", 10, "ftp://example.org/file"),
+    "character reference": ("[x](jav&#97;script:alert(1))", 11, "jav&#97;script:alert(1)"),
+    "hexadecimal reference": ("[x](&#x6A;avascript:alert(1))", 11, "&#x6A;avascript:alert(1)"),
+    "percent-encoding": ("[x](%6Aavascript:alert(1))", 11, "%6Aavascript:alert(1)"),
+    "upper case": ("[x](JaVaScRiPt:alert(1))", 11, "JaVaScRiPt:alert(1)"),
+    "angle brackets": ("[x](<javascript:alert(1)>)", 11, "javascript:alert(1)"),
+    "spaces around": ("[x](  javascript:alert(1)  )", 11, "javascript:alert(1)"),
+    "on the next line": ("A [link](\njavascript:alert(1)) here.", 12, "javascript:alert(1)"),
+    "reference style": ("See [the page][1].\n\n[1]: javascript:alert(1)", 13, "javascript:alert(1)"),
+    "autolink": ("Go to <javascript:alert(1)> now.", 11, "javascript:alert(1)"),
+    "image": ("![A chart](data:image/png;base64,iVBORw0KGgo=)", 11, "data:image/png;base64,iVBORw0KGgo="),
+    "vbscript": ("[x](vbscript:msgbox(1))", 11, "vbscript:msgbox(1)"),
+    "ftp autolink": ("<ftp://example.org/file>", 11, "ftp://example.org/file"),
 }
 
 
@@ -491,11 +491,11 @@ def test_front_matter_that_would_crash_or_hang_is_a_problem(name: str, tmp_path:
 
 
 MARKDOWN = {  # a body that would crash or hang Python-Markdown, and the start of its problem
-    "lists nested 150 deep": ("".join("    " * depth + "- item\n" for depth in range(150)), "18: "),
-    "quotes nested 300 deep": ("> " * 300 + "quoted", "10: "),
-    "lists nested 10,000 deep on one line": ("- " * 10_000 + "item", "10: "),
-    "50,000 brackets on one line": ("[" * 50_000, "10: "),
-    "8,000 brackets on one line": ("[" * 8_000, "10: "),
+    "lists nested 150 deep": ("".join("    " * depth + "- item\n" for depth in range(150)), "19: "),
+    "quotes nested 300 deep": ("> " * 300 + "quoted", "11: "),
+    "lists nested 10,000 deep on one line": ("- " * 10_000 + "item", "11: "),
+    "50,000 brackets on one line": ("[" * 50_000, "11: "),
+    "8,000 brackets on one line": ("[" * 8_000, "11: "),
 }
 
 
@@ -624,9 +624,9 @@ def test_what_the_content_folder_holds_and_is_not_read_is_reported(tmp_path: Pat
         "content/casestudies/archive:1: this is a folder, so it is not read here: move its files into "
         "content/casestudies/ itself",
         "content/casestudy:1: this is not read: did you mean `casestudies`? the content folder holds only site.yaml "
-        "and the folders actions, areas, casestudies, groups, organisations, pages, progress, sources",
-        "content/notes.txt:1: this is not read: the content folder holds only site.yaml and the folders actions, areas, "
-        "casestudies, groups, organisations, pages, progress, sources",
+        "and synonyms.yaml and the folders actions, areas, casestudies, groups, organisations, pages, progress, sources",
+        "content/notes.txt:1: this is not read: the content folder holds only site.yaml and synonyms.yaml and the "
+        "folders actions, areas, casestudies, groups, organisations, pages, progress, sources",
         "content/pages:1: this is a link to /etc, outside the content folder, which is not read: put the folder itself "
         "in the content folder",
         f"{len(err.splitlines()) - 1} problems found.",
