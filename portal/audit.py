@@ -107,14 +107,28 @@ def _summary(doc: frontmatter.Document, body_html: str) -> list[Finding]:
     summary = doc.meta.get("summary")
     if doc.meta.get("summary_by") == "editors" or not isinstance(summary, str) or summary == PLACEHOLDER_SUMMARY:
         return []
-    text = "\n".join(_words(block) for block in html.unescape(TAG.sub(" ", BLOCK_END.sub("\n", body_html))).split("\n"))
+    sentence = sentence_not_in(summary, body_html)
+    if sentence is None:
+        return []
+    return [Finding(doc.line_of("summary"), "summary not from the text", f"the summary is not whole sentences from "
+                    f"the text: “{sentence[:60]}{'…' if len(sentence) > 60 else ''}” is not one of its sentences; copy "
+                    "whole sentences from the text, or if the summary is the editors' own words, add "
+                    "`summary_by: \"editors\"` so that the page says so")]
+
+
+def sentence_not_in(summary: str, body_html: str) -> str | None:
+    """The first sentence of `summary` that is not a whole sentence of the text `body_html` shows, or None."""
+    text = plain_text(body_html)
     for sentence in SENTENCE_END.split(_words(summary)):
         if sentence and not _whole_sentence(sentence, text):
-            return [Finding(doc.line_of("summary"), "summary not from the text", f"the summary is not whole sentences "
-                            f"from the text: “{sentence[:60]}{'…' if len(sentence) > 60 else ''}” is not one of its "
-                            "sentences; copy whole sentences from the text, or if the summary is the editors' own "
-                            "words, add `summary_by: \"editors\"` so that the page says so")]
-    return []
+            return sentence
+    return None
+
+
+def plain_text(body_html: str) -> str:
+    """The text of rendered Markdown, one block (paragraph, list item, heading, cell) a line."""
+    blocks = html.unescape(TAG.sub(" ", BLOCK_END.sub("\n", body_html))).split("\n")
+    return "\n".join(_words(block) for block in blocks)
 
 
 TAG = re.compile(r"<[^>]+>")

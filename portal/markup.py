@@ -13,7 +13,7 @@ from typing import Iterable, Protocol
 
 import markdown
 from markdown.extensions import Extension
-from markdown.treeprocessors import InlineProcessor, Treeprocessor
+from markdown.treeprocessors import Treeprocessor
 
 from . import parallel, plain, sanitise, urls
 from .problems import Problem
@@ -57,22 +57,6 @@ class _SafeLinks(Treeprocessor):
                     self.dropped.append(value)
 
 
-INLINE_TRIGGER = re.compile(r"[`\\\[<&*_]|  \n")  # a character that can start some inline pattern
-
-
-class _QuickInline(InlineProcessor):
-    """Python-Markdown's inline processor, which skips text no inline pattern could match.
-
-    Every pattern Python-Markdown registers (code, escapes, links, images, autolinks, line breaks, entities,
-    emphasis) needs one of the INLINE_TRIGGER characters; plain text is returned as it is, as it would be after
-    trying each pattern in turn. tests/test_markdown.py checks the output is the same as without this class."""
-
-    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802, N803
-        if patternIndex == 0 and INLINE_TRIGGER.search(data) is None:
-            return data
-        return InlineProcessor._InlineProcessor__handleInline(self, data, patternIndex)  # type: ignore[attr-defined]
-
-
 class _Policy(Extension):
     """Content is Markdown only: raw HTML is shown as text, never passed through."""
 
@@ -84,7 +68,6 @@ class _Policy(Extension):
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
         md.treeprocessors.register(_SafeLinks(md, self.dropped), "safe_links", -1)  # after backslashes are undone
-        md.treeprocessors.register(_QuickInline(md), "inline", 20)
 
 
 def _markdown(dropped: list[str]) -> markdown.Markdown:

@@ -27,6 +27,11 @@ OTHER_BLOCK = re.compile(r"[#>|=]|[-*+] |\d+\. |[-*_ ]+$|\[[^\]]*\]:")
 # depends on context this renderer does not follow, and characters Python-Markdown replaces before parsing.
 UNSURE_CHARACTERS = "`\\<_!\r\t\x02\x03"
 ENTITY = re.compile(r"&#?\w+;")
+# White space other than the space and the line feed: Python-Markdown strips it (str.strip) and reads it as space
+# in its patterns (\s), where this renderer would keep it as text; but a no-break space between two words, common in
+# text pasted from PDFs, is read alike by both.
+ODD_SPACE = re.compile(r"[^\S \n]")
+WORD_SPACE = re.compile(r"(?<=\w)\u00a0(?=\w)")
 INLINE = re.compile(r"\*\*([^*\s](?:[^*]*[^*\s])?)\*\*(?!\*)|(?<!\*)\*([^*\s](?:[^*]*[^*\s])?)\*(?!\*)"
                     r"|\[([^\[\]*]+)\]\(([A-Za-z0-9/.:#?=%~+,;@-]+)\)")
 
@@ -39,7 +44,8 @@ def render(text: str, safe_url: Callable[[str], bool]) -> tuple[str, Headings] |
     """Render `text` as Python-Markdown would, or return None if it is not plain enough to be sure. Links whose
     target `safe_url` refuses are left to Python-Markdown too."""
     if (any(character in text for character in UNSURE_CHARACTERS) or "***" in text or " \n" in text
-            or text.endswith(" ") or "&" in text and ENTITY.search(text)):
+            or text.endswith(" ") or "&" in text and ENTITY.search(text)
+            or ODD_SPACE.search(WORD_SPACE.sub("", text) if "\u00a0" in text else text)):
         return None
     targets: list[str] = []
     try:

@@ -24,7 +24,7 @@ from tests.test_faithful import HEADING_WORDS, source_case_studies, words
 SAVE_AS = "open it in Word and save it as a Word Document (.docx), then import that"
 
 
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+def run(args: list[str | Path], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     """Run build.py; return its exit status, what it printed and what it printed as errors."""
     status = cli.main([str(arg) for arg in args])
     printed = capsys.readouterr()
@@ -166,8 +166,8 @@ def test_what_cannot_be_placed_is_reported_where_it_is(tmp_path: Path, capsys: p
     assert status == 1
     assert errors.split("\n") == [
         "parks.docx: case study 3 (“Budget”): its table has the columns “Item”, “Cost” rather than What We Did, Why "
-        "we did it, The Difference it Made, Relevance: it was not imported; give the table those four columns, or "
-        "copy its text by hand",
+        "we did it, The Difference it Made, Relevance: the case study was not imported; give the table those four "
+        "columns, or copy its text by hand",
         "parks.docx: case study 1 (“Friends of Parks”), Relevance: “See the summary matrix at the front of…” names "
         "no action this portal knows: the case study was written with `actions: []`; add the ids of the actions it "
         "evidences (the actions are 2.1 to 2.3, see content/actions/)",
@@ -217,6 +217,8 @@ def test_text_outside_the_tables_is_reported(tmp_path: Path, capsys: pytest.Capt
 
     def contact(document: docx.document.Document) -> None:
         document.add_paragraph("Contact the parks team for the full figures.")
+        table = document.add_table(rows=1, cols=2)
+        table.cell(0, 0).text, table.cell(0, 1).text = "Item", "Cost"
     document = docxfactory.build(tmp_path / "parks.docx", [study], before=cover, after=contact)
     status, _, errors = run(["import", document, "--content", content, "--source", "test-report"], capsys)
     assert status == 1
@@ -224,6 +226,9 @@ def test_text_outside_the_tables_is_reported(tmp_path: Path, capsys: pytest.Capt
            "not imported" in errors
     assert "parks.docx: case study 1 (“Friends of Parks”): the text “Contact the parks team for the full fig…” is " \
            "outside its table and was not imported" in errors
+    assert "parks.docx: case study 1 (“Friends of Parks”): a table after its table has the columns “Item”, “Cost” " \
+           "rather than What We Did, Why we did it, The Difference it Made, Relevance: that table was not imported" \
+           in errors
     assert sorted(studies_in(content)) == [1]
 
 
@@ -289,6 +294,9 @@ def test_a_new_source_document_file_is_written_for_the_document(tmp_path: Path,
     assert "# Written by `python build.py import` from Parks_report.docx: check the title" in source
     assert front(studies_in(content)[1])["source"] == "parks-report"
     assert front(studies_in(content)[1])["organisation"] == "test-council"
+    more = docxfactory.build(tmp_path / "more.docx", [Study(2, "The Mystery Shopper")])
+    assert run(["import", more, "--content", content, "--source", "test-report"], capsys)[0] == 0
+    assert front(studies_in(content)[2])["organisation"] == "test-council"  # the source document's publisher
     assert run(["check", "--content", content], capsys)[0] == 0
 
 

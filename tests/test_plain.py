@@ -5,6 +5,8 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from benchmarks import bench
 from portal import markup, plain, sanitise, urls
@@ -117,3 +119,33 @@ def test_embedding_moves_headings_down_and_prefixes_ids_and_fragment_links() -> 
         '<p>See <a href="#study-1-two">two</a> or <a href="https://example.org/#top">the site</a>.</p>\n'
         '<h6 id="study-1-six">Six</h6>\n<h4 id="study-1-three-x">Three <em>x</em></h4>')
     assert markup.embed(html, "p", 0).replace("p-", "") == html
+
+
+# Every kind of white space Python's str.split and str.strip know, which Python-Markdown strips and the quick
+# renderer must not keep, with control characters, character references and the punctuation Markdown reads.
+WHITE_SPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+PLAIN = st.sampled_from(["word", "two words", "a", "é", "ß", "中", "🌈", " ", ".", ",", ":", "'", '"', "&", "-", "#",
+                         "2010/11", "[t](/u)", "[t](https://x.org/a)", "**b**", "*e*", "a\u00a0b", "(x)"])
+ODD_PIECES = st.one_of(
+    st.sampled_from([*WHITE_SPACE, "\x00", "\x02", "\x03", "\x1b", "\x7f", "\u200b", "\ufeff", "&amp;", "&#169;",
+                     "&#x41;", "&copy;", "&;", "*", "**", "_", "`", "\\", "[", "]", "(", ")", "<", ">", "!", "  ", "|",
+                     "#", "1."]),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=3),
+)
+PIECES = st.one_of(*[PLAIN] * 9, ODD_PIECES)  # mostly text the quick renderer takes, so that it is compared
+LINE = st.lists(PIECES, min_size=1, max_size=8).map("".join).map(lambda line: line.strip(" ") or "x")
+BLOCK = st.one_of(
+    LINE,
+    st.tuples(st.sampled_from(["# ", "## ", "### ", "- ", "* ", "+ ", "1. ", "2. ", "| "]), LINE).map("".join),
+    st.lists(st.tuples(st.sampled_from(["- ", "1. ", "| ", ""]), LINE).map("".join), min_size=2, max_size=4)
+    .map("\n".join),
+    st.tuples(LINE, LINE).map(lambda pair: f"| {pair[0]} | {pair[1]} |\n|---|---|\n| x | y |"),
+)
+DOCUMENT = st.lists(st.tuples(BLOCK, st.sampled_from(["\n\n", "\n", "\n\n\n", "\n \n"])), min_size=1, max_size=6).map(
+    lambda blocks: "".join(block + gap for block, gap in blocks))
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(DOCUMENT)
+def test_the_quick_renderer_agrees_with_python_markdown_on_any_text(text: str) -> None:
+    _agrees(text)

@@ -22,9 +22,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal import cache, cli, frontmatter, load, markup, output, pages, pipeline, render, sanitise, source, urls
+from portal import cache, cli, markup, output, pages, pipeline, render, sanitise, urls
 from portal.problems import ContentError
-from portal.render import Options
 from tests.conftest import PROJECT
 from tests.sitefactory import casestudy, write_content
 
@@ -612,7 +611,7 @@ def test_what_the_content_folder_holds_and_is_not_read_is_reported(tmp_path: Pat
     assert time.perf_counter() - started < 5  # the pipe is never opened, which would wait for ever
     assert status == 1
     assert err.splitlines() == [
-        f"content/casestudies/.07-offender-services.md:1: this file is hidden (its name starts with a dot), so it is "
+        "content/casestudies/.07-offender-services.md:1: this file is hidden (its name starts with a dot), so it is "
         "not read: rename it to `07-offender-services.md`, or delete it",
         f"content/casestudies/08-gone.md:1: this is a link that leads to {tmp_path}/nowhere.md, which does not exist: "
         "replace it with the file itself",

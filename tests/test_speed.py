@@ -9,53 +9,14 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
-import markdown
 import pytest
 
-from portal import cli, load, markup, output, pages, pipeline, render, sanitise, search, serve, source
+from portal import cli, load, markup, output, pages, pipeline, render, search, serve, source
 from portal.model import CaseStudy, Site
 from portal.render import Options
 from tests.conftest import PROJECT
 from tests.sitefactory import action, casestudy, write_content
 
-TRICKY = [
-    "Plain words only, with no mark-up at all.",
-    "Some `code` and ``more `code` here``.",
-    "An escaped \\*star\\* and a backslash \\\\.",
-    "A [link](https://example.org) and a [reference][r].\n\n[r]: https://example.org/r",
-    "An ![image](pic.png) and ![another][p].\n\n[p]: pic.png",
-    "An autolink <https://example.org> and mail <someone@example.org>.",
-    "A line that breaks  \nhere.",
-    "Entities &amp; &copy; &#169; and a bare & ampersand.",
-    "*em* **strong** ***both*** _em_ __strong__ and snake_case_words.",
-    "2 * 3 * 4 and a lone _ underscore.",
-    "## A heading\n\n### A sub-heading with *emphasis*\n\nText.",
-    "| A | B |\n| --- | --- |\n| *1* | `2` |",
-    "1. one\n2. two\n\n- a\n- b  \n  c",
-    "Raw <b>HTML</b> is shown as text, & so is <script>alert(1)</script>.",
-]
-
-
-def _vanilla() -> markdown.Markdown:
-    """Python-Markdown as the portal configures it, without the quick inline pass."""
-
-    class Policy(markup._Policy):
-        def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
-            md.preprocessors.deregister("html_block")
-            md.inlinePatterns.deregister("html")
-            md.treeprocessors.register(markup._SafeLinks(md, []), "safe_links", -1)
-
-    return markdown.Markdown(extensions=["tables", "sane_lists", "toc", Policy([])],
-                             extension_configs={"toc": {"toc_depth": "2-3", "marker": ""}}, output_format="html")
-
-
-def test_quick_inline_pass_gives_python_markdowns_output() -> None:
-    bodies = TRICKY + [p.read_text(encoding="utf-8").split("\n---\n", 1)[1]
-                       for p in sorted((PROJECT / "content").rglob("*.md"))]
-    vanilla = _vanilla()
-    for body in bodies:
-        vanilla.reset()
-        assert markup.render(body).html == sanitise.clean(vanilla.convert(body)), body[:60]
 
 
 def _brute_force(site: Site, study: CaseStudy) -> list[int]:

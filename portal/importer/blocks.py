@@ -136,9 +136,7 @@ def _blocks(parent: etree._Element, reader: _Reader) -> Iterator[Block]:
 
 def _table(table: etree._Element, reader: _Reader) -> Table:
     rows = []
-    for row in table.iter(w("tr")):
-        if row.getparent() is not table:
-            continue
+    for row in table.findall(w("tr")):
         before = _int(row.find(f"{w('trPr')}/{w('gridBefore')}"), 0)
         cells = [_empty(reader)] * min(before, MAX_SPAN)
         for cell in row.findall(w("tc")):
@@ -146,11 +144,16 @@ def _table(table: etree._Element, reader: _Reader) -> Table:
             span = min(max(_int(None if properties is None else properties.find(w("gridSpan")), 1), 1), MAX_SPAN)
             merge = None if properties is None else properties.find(w("vMerge"))
             continued = merge is not None and merge.get(w("val"), "continue") == "continue"
-            reader.cells += 1
-            made = _empty(reader) if continued else Cell(tuple(_blocks(cell, reader)), reader.cells)
+            made = _empty(reader) if continued else _cell(cell, reader)
             cells += [made] * span
         rows.append(tuple(cells))
     return Table(tuple(rows))
+
+
+def _cell(cell: etree._Element, reader: _Reader) -> Cell:
+    reader.cells += 1
+    ident = reader.cells
+    return Cell(tuple(_blocks(cell, reader)), ident)
 
 
 def _empty(reader: _Reader) -> Cell:
@@ -160,7 +163,7 @@ def _empty(reader: _Reader) -> Cell:
 
 def _int(element: etree._Element | None, default: int) -> int:
     value = None if element is None else element.get(w("val"))
-    return int(value) if value is not None and value.isdigit() and len(value) < 6 else default
+    return int(value) if value is not None and value.isdecimal() and len(value) < 6 else default
 
 
 def _paragraph(paragraph: etree._Element, reader: _Reader) -> Paragraph:
@@ -285,7 +288,7 @@ def _heading(properties: etree._Element | None, style: str | None, reader: _Read
             return 1
     outline = _val(properties, "outlineLvl")
     levels = [outline] if outline is not None else [s.outline for s in _chain(style, reader)]
-    level = next((int(v) for v in levels if v is not None and str(v).isdigit()), 9)
+    level = next((int(v) for v in levels if v is not None and str(v).isdecimal()), 9)
     return level + 1 if level < 9 else 0
 
 
@@ -297,7 +300,7 @@ def _list(properties: etree._Element | None, style: str | None, reader: _Reader)
     name = chain[0].name.lower() if chain else ""
     by_name = "bullet" if name.startswith("list bullet") else "number" if name.startswith("list number") else ""
     if numbering is None or numbering[0] in ("", "0"):
-        return by_name, int(name[-1]) - 1 if by_name and name[-1].isdigit() else 0, ""
+        return by_name, int(name[-1]) - 1 if by_name and name[-1].isdecimal() else 0, ""
     num_id, level = numbering
     number_format, start = reader.lists.get(num_id, {}).get(level, ("bullet" if by_name == "bullet" else "decimal", 1))
     if number_format == "none":
@@ -332,7 +335,7 @@ def _styles(styles: etree._Element) -> tuple[dict[str, _Style], str | None]:
         num = _numbering(numbering) if numbering is not None else None
         outline = _val(paragraph, "outlineLvl")
         found[style_id] = _Style(_val(style, "name") or style_id, _val(style, "basedOn"), formatting,
-                                 int(outline) if outline and outline.isdigit() else None, num)
+                                 int(outline) if outline and outline.isdecimal() else None, num)
         if style.get(w("type")) == "paragraph" and style.get(w("default")) in ("1", "true"):
             default = style_id
     return found, default
@@ -353,7 +356,7 @@ def _levels(definition: etree._Element) -> dict[int, tuple[str, int]]:
     levels = {}
     for level in definition.findall(w("lvl")):
         ilvl = level.get(w("ilvl"), "0")
-        if ilvl.isdigit() and len(ilvl) < 3:
+        if ilvl.isdecimal() and len(ilvl) < 3:
             levels[int(ilvl)] = (_val(level, "numFmt") or "decimal", _int(level.find(w("start")), 1))
     return levels
 

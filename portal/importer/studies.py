@@ -38,7 +38,12 @@ class Found:
     @property
     def where(self) -> str:
         """Where it is, for a message."""
-        return f"case study {self.number} (“{clip(self.title, 30)}”)"
+        return where(self.number, self.title)
+
+
+def where(number: int, title: str) -> str:
+    """Where a case study is, for a message: its number and the start of its title."""
+    return f"case study {number} (“{clip(title, 30)}”)"
 
 
 @dataclass
@@ -57,7 +62,7 @@ class _Open:
     @property
     def where(self) -> str:
         """Where it is, for a message."""
-        return f"case study {self.number} (“{clip(self.title, 30)}”)"
+        return where(self.number, self.title)
 
 
 def find(blocks: tuple[Block, ...]) -> tuple[list[Found], list[Finding]]:
@@ -136,9 +141,11 @@ def _table(table: Table, current: _Open | None, findings: list[Finding], after: 
     continues = (header is None and current.table_last and current.roles is not None
                  and max(map(len, table.rows), default=0) == len(current.roles))
     if header is None and not continues:
-        findings.append(Finding(current.where, f"its table has the columns {_header_text(table)} rather than "
-                                f"{', '.join(COLUMN_NAMES.values())}: it was not imported; give the table those four "
-                                "columns, or copy its text by hand"))
+        which, what = ("its table", "the case study") if current.roles is None else ("a table after its table",
+                                                                                      "that table")
+        findings.append(Finding(current.where, f"{which} has the columns {_header_text(table)} rather than "
+                                f"{', '.join(COLUMN_NAMES.values())}: {what} was not imported; give the table those "
+                                "four columns, or copy its text by hand"))
         current.table_last, current.reported = False, True
         return
     current.roles = header or current.roles
