@@ -1,4 +1,4 @@
-"""Build, check and serve the equality evidence portal: `python build.py --help`."""
+"""Build, check and serve the equality evidence portal: `python build.py --help` (the same as the `portal` command)."""
 import sys
 
 from portal.cli import main

@@ -9,7 +9,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import jsonschema, load, output, pipeline, scaffold, source
+from . import editor_schemas, load, output, pipeline, scaffold, source
 from .problems import ContentError
 from .render import Options
 from .search import SearchIndexError
@@ -137,7 +137,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "schemas":
         site = load.load(source.read_tree(args.content))
         args.out.mkdir(parents=True, exist_ok=True)
-        for name, text in jsonschema.files(site).items():
+        for name, text in editor_schemas.files(site).items():
             (args.out / name).write_text(text, encoding="utf-8")
             print(args.out / name)
         return OK

@@ -9,8 +9,15 @@ from . import audit, cache, load, markup, output, pages, render, search, source
 from .model import Site
 from .problems import ContentError
 
-PROJECT = Path(__file__).resolve().parent.parent
+CODE = Path(__file__).resolve().parent
+PROJECT = CODE.parent  # the repository, when the portal runs from a checkout of it
 CACHE_NAME = ".portal-cache"
+
+
+def bundled(name: str) -> Path:
+    """A folder the portal ships with (`templates`, `static`): inside the installed package, or the checkout's."""
+    installed = CODE / name
+    return installed if installed.is_dir() else PROJECT / name
 
 
 @dataclass(frozen=True)
@@ -20,8 +27,8 @@ class Paths:
 
     content: Path
     out: Path
-    templates: Path = PROJECT / "templates"
-    static: Path = PROJECT / "static"
+    templates: Path = bundled("templates")
+    static: Path = bundled("static")
     cache: Path | None = None
 
 

@@ -211,24 +211,6 @@ def _element_end(html: str, start: re.Match[str]) -> int | None:
     return None if close < 0 else close + 1
 
 
-def index(site_dir: Path, pages: list[str]) -> None:
-    """Index `pages` of `site_dir` for search, writing a deterministic index in each of `bundles(len(pages))`,
-    every part at once. The pages are moved aside for Pagefind while it reads them, and back afterwards."""
-    indexers: list[Indexer] = []
-    try:
-        for bundle, share in parts(pages).items():
-            indexer = Indexer(site_dir, bundle)
-            indexers.append(indexer)
-            for page in share:
-                _move(page, site_dir, indexer.pages)
-            indexer.start()
-        for indexer in indexers:
-            indexer.wait()
-    finally:
-        for indexer in indexers:
-            indexer.stop()
-
-
 def _read(path: Path) -> Any:
     data = gzip.decompress(path.read_bytes())
     if not data.startswith(SIGNATURE):

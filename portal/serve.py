@@ -206,7 +206,7 @@ class SearchIndexer:
     QUIET_S = 1.0
 
     def __init__(self, paths: pipeline.Paths, folder: Path) -> None:
-        self.command = [sys.executable, str(pipeline.PROJECT / "build.py"), "build", "--content",
+        self.command = [sys.executable, "-m", "portal", "build", "--content",
                         str(paths.content.resolve()), "--out", str(folder)]
         self.folder = folder
         self._asked = time.monotonic()
@@ -237,9 +237,10 @@ class SearchIndexer:
             self._wanted.clear()
             if self._stopped:
                 return
+            path = os.pathsep.join(filter(None, [str(pipeline.CODE.parent), os.environ.get("PYTHONPATH")]))
             child = self._child = subprocess.Popen(self.command, stdout=subprocess.DEVNULL,
                                                    stderr=subprocess.DEVNULL, preexec_fn=_idle_priority,
-                                                   start_new_session=True)
+                                                   start_new_session=True, env={**os.environ, "PYTHONPATH": path})
             while child.poll() is None:
                 if self._wanted.wait(0.1):  # changed again: this index would be out of date before it is done
                     os.killpg(child.pid, signal.SIGTERM)

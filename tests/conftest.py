@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from portal import pipeline
+from portal import output, pipeline
 from portal.model import Site
 from portal.render import Options
+from tests.htmltools import broken_links
 
 PROJECT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -26,6 +27,17 @@ def _keep_cwd() -> Iterator[None]:
     cwd = os.getcwd()
     yield
     os.chdir(cwd)
+
+
+@pytest.fixture(autouse=True)
+def _every_built_site_has_no_broken_links(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each test that had a temporary folder: every site the portal built in it links only to pages it has."""
+    folder = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None  # kept until after
+    yield
+    if folder is None:
+        return
+    for marker in folder.rglob(output.MARKER):
+        assert broken_links(marker.parent) == [], f"broken links in the site built at {marker.parent}"
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
 
 
 class PageParser(HTMLParser):
@@ -59,3 +60,29 @@ def section(html: str, heading: str) -> str:
 def page_paths(out: Path) -> list[str]:
     """Every HTML page of a built site as a URL path relative to its root: '' for the home page, 'areas/' for areas/index.html."""
     return sorted(p.relative_to(out).as_posix().removesuffix("index.html") for p in out.rglob("*.html"))
+
+
+def broken_links(out: Path) -> list[str]:
+    """Every link or source of a built site that leads to no file of it (or to a missing #id), and every link to
+    another host that is not https or mailto; the 404 page, whose links are from the site's root, is left out."""
+    pages = sorted(out.rglob("*.html"))
+    ids = {page: parse(page).ids for page in pages}
+    broken = []
+    for page in pages:
+        if page.name == "404.html":
+            continue
+        base = "http://site/" + page.relative_to(out).as_posix()
+        for link in parse(page).links:
+            target = urlsplit(urljoin(base, link))
+            if target.netloc != "site" or target.scheme != "http":
+                if target.scheme not in ("https", "mailto"):
+                    broken.append(f"{page.relative_to(out)}: {link}")
+                continue
+            path = out / unquote(target.path).lstrip("/")
+            if target.path.endswith("/"):
+                path = path / "index.html"
+            if not path.is_file():
+                broken.append(f"{page.relative_to(out)} links to missing {link}")
+            elif target.fragment and path.suffix == ".html" and target.fragment not in ids.get(path, parse(path).ids):
+                broken.append(f"{page.relative_to(out)} links to missing #{target.fragment} in {link}")
+    return broken

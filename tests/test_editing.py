@@ -9,7 +9,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from portal import jsonschema, load, schema, source
+from portal import editor_schemas, load, schema, source
 from portal.cli import main
 from tests.conftest import PROJECT
 from tests.sitefactory import casestudy, write_content
@@ -53,7 +53,7 @@ def real_site():  # noqa: ANN201 (the model type)
 
 
 def test_committed_schemas_are_current() -> None:
-    for name, text in jsonschema.files(real_site()).items():
+    for name, text in editor_schemas.files(real_site()).items():
         assert (PROJECT / "schemas" / name).read_text(encoding="utf-8") == text, "run `python build.py schemas`"
 
 
@@ -88,7 +88,7 @@ def test_schema_and_validator_agree(name: str, tmp_path: Path) -> None:
     os.chdir(tmp_path)
     write_content(tmp_path, {"casestudies/01-friends-of-parks.md": EXAMPLES[name]})
     site = load.load(source.read_tree(write_content(tmp_path / "base")))
-    validator = Draft202012Validator(jsonschema.make("casestudy", site))
+    validator = Draft202012Validator(editor_schemas.make("casestudy", site))
     meta = yaml.safe_load(EXAMPLES[name].split("\n---\n")[0].removeprefix("---\n"))
     schema_errors = [e.message for e in validator.iter_errors(_as_json(meta))]
     try:

@@ -108,11 +108,11 @@ def test_data_page_describes_every_file_and_the_licence(built: tuple[Path, Site]
     out, _site = built
     text = text_of(out / "data" / "index.html")
     assert "Open Government Licence v3.0" in text
-    for name in ["casestudies", "actions", "progress", "evidence-map"]:
+    html = (out / "data" / "index.html").read_text(encoding="utf-8")
+    for name in ["casestudies", "actions", "progress", "evidence-map", "organisations", "sources"]:
         for kind in ("csv", "json"):
-            assert f'href="../data/{name}.{kind}"' not in text  # links are in the HTML, not the text
-        html = (out / "data" / "index.html").read_text(encoding="utf-8")
-        assert f'href="{name}.csv"' in html.replace("../data/", "") or f"{name}.csv" in html
+            assert f'href="../data/{name}.{kind}"' in html, (name, kind)
+            assert (out / "data" / f"{name}.{kind}").is_file()
         for field in json.loads((out / "data" / f"{name}.json").read_text(encoding="utf-8"))[0]:
             assert f"<code>{field}</code>" in html, (name, field)
 

@@ -23,7 +23,7 @@ from docx.document import Document
 from ..scaffold import NewFile, slugify
 from . import content, files, studies, wordfile
 from .blocks import all_text, read_body
-from .markdown import emphasis_of, spans_of
+from .markdown_text import emphasis_of, spans_of
 from .studies import Finding, clip
 
 OK, PROBLEMS, USAGE = 0, 1, 2

@@ -11,7 +11,7 @@ from .. import audit, limits, markup, schema
 from ..scaffold import PLACEHOLDER_SUMMARY, NewFile, front_matter, quoted, slugify
 from . import relevance
 from .blocks import CONTROL, Block, Paragraph, clip
-from .markdown import Emphasis, markdown, spans_of
+from .markdown_text import Emphasis, markdown, spans_of
 from .studies import COLUMN_NAMES, Finding, Found
 
 SECTIONS = (("what", "What we did"), ("why", "Why we did it"), ("difference", "The difference it made"))

@@ -1,0 +1,1 @@
+"""The equality evidence portal: a static site generator for public sector equality evidence."""

@@ -1,0 +1,108 @@
+"""The build, stage by stage: read, load and link, render, write, index."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from . import audit, cache, load, markup, output, pages, render, search, source
+from .model import Site
+from .problems import ContentError
+
+CODE = Path(__file__).resolve().parent
+PROJECT = CODE.parent  # the repository, when the portal runs from a checkout of it
+CACHE_NAME = ".portal-cache"
+
+
+def bundled(name: str) -> Path:
+    """A folder the portal ships with (`templates`, `static`): inside the installed package, or the checkout's."""
+    installed = CODE / name
+    return installed if installed.is_dir() else PROJECT / name
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where content, templates and static files are read from, where the site is written, and the cache folder
+    (None: no cache, every build from scratch)."""
+
+    content: Path
+    out: Path
+    templates: Path = bundled("templates")
+    static: Path = bundled("static")
+    cache: Path | None = None
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a build did, for its closing message."""
+
+    casestudies: int
+    actions: int
+    pages: int
+    skipped: bool = False
+
+
+def default_cache(content: Path) -> Path:
+    """The cache folder the command line uses: `.portal-cache/` beside the content folder."""
+    return content.resolve().parent / CACHE_NAME
+
+
+def markdown(paths: Paths, read_only: bool = False) -> load.Markdown:
+    """Renders Markdown bodies, through the cache folder if there is one."""
+    return partial(markup.render_all, cache=cache.MarkdownCache(paths.cache, read_only) if paths.cache else None)
+
+
+def check(paths: Paths, strict: bool = False) -> Site:
+    """Validate the content and render every page in memory; raises ContentError and writes nothing."""
+    tree = source.read_tree(paths.content)
+    site = load.load(tree, markdown(paths, read_only=True))
+    render.write_site(render.environment(paths.templates), site, render.assets(paths.static, site), render.Options(),
+                      None)
+    if strict:
+        problems = audit.audit(tree, site)
+        if problems:
+            raise ContentError(problems)
+    return site
+
+
+def build(paths: Paths, options: render.Options, tree: source.Tree | None = None) -> Site:
+    """Build the site into `paths.out`; on any error the previous site is left exactly as it was. Raises
+    output.RefusedFolder, before anything else, if the build could destroy something in `paths.out`."""
+    output.refuse(paths.out, paths.content, PROJECT)
+    site = load.load(tree or source.read_tree(paths.content), markdown(paths))
+    static = render.assets(paths.static, site) | (render.dev_assets() if options.dev else {})
+    indexers: list[search.Indexer] = []
+
+    def index(bundle: str) -> search.Indexer:  # a part of the search index, with the folder its pages are written in
+        indexers.append(search.Indexer(stage, bundle))
+        return indexers[-1]
+
+    with output.staging(paths.out) as stage:
+        try:
+            render.write_site(render.environment(paths.templates), site, static, options, stage,
+                              index if options.search else None)
+            for indexer in indexers:
+                indexer.wait()
+        finally:
+            for indexer in indexers:
+                indexer.stop()
+    return site
+
+
+def build_if_changed(paths: Paths, options: render.Options) -> Built:
+    """Build unless the last build into the same folder read exactly these inputs and its output is untouched."""
+    tree = source.read_tree(paths.content)
+    if paths.cache is None:
+        return _built(build(paths, options, tree))
+    stamp = cache.Stamp.for_output(paths.cache, paths.out)
+    inputs = cache.inputs_digest(tree, [paths.templates, paths.static], options)
+    recorded = stamp.unchanged(inputs)
+    if recorded is not None:
+        return Built(**{**recorded, "skipped": True})
+    built = _built(build(paths, options, tree))
+    stamp.record(inputs, {"casestudies": built.casestudies, "actions": built.actions, "pages": built.pages})
+    return built
+
+
+def _built(site: Site) -> Built:
+    return Built(len(site.casestudies), len(site.actions), len(pages.plan(site)))
