@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from types import MappingProxyType
 from typing import Any, Callable, ClassVar, Mapping
@@ -223,9 +223,9 @@ def _swapped(records: Any, old: Any, new: Any) -> Any:
     return tuple(new if record is old else record for record in records) if isinstance(records, tuple) else records
 
 
-def _index(records: tuple[CaseStudy, ...], keys: list[str], keys_of: Callable[[CaseStudy], tuple[str, ...]]) -> Mapping:
+def _index(records: tuple[Any, ...], keys: list[str], keys_of: Callable[[Any], tuple[str, ...]]) -> Mapping:
     """Each key's records, in the records' order, in one pass (a record listing a key twice appears once)."""
-    found: dict[str, list[CaseStudy]] = {key: [] for key in keys}
+    found: dict[str, list[Any]] = {key: [] for key in keys}
     for record in records:
         for key in dict.fromkeys(keys_of(record)):
             if key in found:
@@ -237,9 +237,13 @@ def _freeze(mapping: dict) -> Mapping:
     return MappingProxyType({key: tuple(value) for key, value in mapping.items()})
 
 
+def _by(records: tuple[Any, ...], key: str) -> Mapping:
+    return MappingProxyType({getattr(record, key): record for record in records})
+
+
 @dataclass(frozen=True)
-class Site:
-    """Everything the portal publishes, linked by id, with its indexes."""
+class Content:
+    """The records of the content folder: the settings, and the records of each kind in their order."""
 
     settings: Settings
     areas: tuple[Area, ...]
@@ -251,119 +255,107 @@ class Site:
     organisations: tuple[Organisation, ...] = ()
     documents: tuple[SourceDocument, ...] = ()
     synonyms: tuple[tuple[str, ...], ...] = ()  # groups of words search treats as one
-    area_by_slug: Mapping[str, Area] = field(init=False, repr=False)
-    organisation_by_slug: Mapping[str, Organisation] = field(init=False, repr=False)
-    document_by_slug: Mapping[str, SourceDocument] = field(init=False, repr=False)
-    studies_by_organisation: Mapping[str, tuple[CaseStudy, ...]] = field(init=False, repr=False)
-    studies_by_document: Mapping[str, tuple[CaseStudy, ...]] = field(init=False, repr=False)
-    progress_by_organisation: Mapping[str, tuple[ProgressReport, ...]] = field(init=False, repr=False)
-    progress_by_document: Mapping[str, tuple[ProgressReport, ...]] = field(init=False, repr=False)
-    action_by_id: Mapping[str, Action] = field(init=False, repr=False)
-    group_by_slug: Mapping[str, Group] = field(init=False, repr=False)
-    actions_by_area: Mapping[str, tuple[Action, ...]] = field(init=False, repr=False)
-    studies_by_action: Mapping[str, tuple[CaseStudy, ...]] = field(init=False, repr=False)
-    studies_by_area: Mapping[str, tuple[CaseStudy, ...]] = field(init=False, repr=False)
-    studies_by_group: Mapping[str, tuple[CaseStudy, ...]] = field(init=False, repr=False)
-    progress_by_area: Mapping[str, tuple[ProgressReport, ...]] = field(init=False, repr=False)
-    progress_by_group: Mapping[str, tuple[ProgressReport, ...]] = field(init=False, repr=False)
-    linked_from: Mapping[str, tuple[str, ...]] = field(init=False, repr=False)
-    _areas_of: Mapping[str, tuple[str, ...]] = field(init=False, repr=False)
-    _related: dict[str, tuple[CaseStudy, ...]] = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        def put(name: str, value: object) -> None:
-            object.__setattr__(self, name, value)
 
-        put("area_by_slug", MappingProxyType({a.slug: a for a in self.areas}))
-        put("action_by_id", MappingProxyType({a.id: a for a in self.actions}))
-        put("_areas_of", MappingProxyType({s.slug: self._areas_in_order(s) for s in self.casestudies}))
-        put("group_by_slug", MappingProxyType({g.slug: g for g in self.groups}))
-        put("actions_by_area", _freeze({area.slug: [a for a in self.actions if a.area == area.slug]
-                                        for area in self.areas}))
-        put("studies_by_action", _index(self.casestudies, [a.id for a in self.actions], lambda s: s.actions))
-        put("studies_by_area", _index(self.casestudies, [a.slug for a in self.areas], self.areas_of))
-        put("studies_by_group", _index(self.casestudies, [g.slug for g in self.groups], lambda s: s.groups))
-        put("progress_by_area", _freeze({a.slug: [p for p in self.progress if a.slug in p.areas] for a in self.areas}))
-        put("progress_by_group", _freeze({g.slug: [p for p in self.progress if g.slug in p.groups]
-                                          for g in self.groups}))
-        put("linked_from", _freeze({a.id: [b.id for b in self.actions if a.id in b.links_to]
-                                    for a in self.actions}))
-        put("organisation_by_slug", MappingProxyType({o.slug: o for o in self.organisations}))
-        put("document_by_slug", MappingProxyType({d.slug: d for d in self.documents}))
-        organisations, documents = [o.slug for o in self.organisations], [d.slug for d in self.documents]
-        put("studies_by_organisation", _index(self.casestudies, organisations, lambda s: (s.organisation,)))
-        put("studies_by_document", _index(self.casestudies, documents, lambda s: (s.document,)))
-        put("progress_by_organisation", _index(self.progress, organisations, lambda p: (p.organisation,)))
-        put("progress_by_document", _index(self.progress, documents, lambda p: (p.document,)))
-        put("_related", {})
+@dataclass(frozen=True)
+class Indexes:
+    """What is worked out once from the records to link them by id: records by id, and the records under each id
+    that names them, each list in the records' order."""
 
-    def with_records(self, swap: Mapping[Any, Any]) -> Site:
-        """This site with some records replaced (`swap` maps an old record to its new one) by records that differ
-        from them only in their TEXT fields, so that no index changes but for the new records in the old places:
-        equal to a Site built from the new records, without building every index again (the dev server's quick
-        path after an edit). tests/test_speed.py checks it against a Site built afresh, for every kind of record."""
-        site = object.__new__(Site)
-        site.__dict__.update({f.name: getattr(self, f.name) for f in fields(self)}, _related={})
+    area_by_slug: Mapping[str, Area]
+    action_by_id: Mapping[str, Action]
+    group_by_slug: Mapping[str, Group]
+    organisation_by_slug: Mapping[str, Organisation]
+    document_by_slug: Mapping[str, SourceDocument]
+    actions_by_area: Mapping[str, tuple[Action, ...]]
+    areas_of_study: Mapping[str, tuple[str, ...]]  # a case study's slug: the slugs of its actions' areas, in order
+    studies_by_action: Mapping[str, tuple[CaseStudy, ...]]
+    studies_by_area: Mapping[str, tuple[CaseStudy, ...]]
+    studies_by_group: Mapping[str, tuple[CaseStudy, ...]]
+    studies_by_organisation: Mapping[str, tuple[CaseStudy, ...]]
+    studies_by_document: Mapping[str, tuple[CaseStudy, ...]]
+    progress_by_area: Mapping[str, tuple[ProgressReport, ...]]
+    progress_by_group: Mapping[str, tuple[ProgressReport, ...]]
+    progress_by_organisation: Mapping[str, tuple[ProgressReport, ...]]
+    progress_by_document: Mapping[str, tuple[ProgressReport, ...]]
+    linked_from: Mapping[str, tuple[str, ...]]  # an action's id: the ids of the actions that link to it
+
+    @classmethod
+    def of(cls, content: Content) -> Indexes:
+        """The indexes of some content."""
+        action_by_id = _by(content.actions, "id")
+        areas, groups = [a.slug for a in content.areas], [g.slug for g in content.groups]
+        organisations, documents = [o.slug for o in content.organisations], [d.slug for d in content.documents]
+
+        def areas_in_order(study: CaseStudy) -> tuple[str, ...]:
+            wanted = {action_by_id[a].area for a in study.actions if a in action_by_id}
+            return tuple(slug for slug in areas if slug in wanted)
+
+        areas_of_study = MappingProxyType({s.slug: areas_in_order(s) for s in content.casestudies})
+        studies, progress = content.casestudies, content.progress
+        return cls(
+            _by(content.areas, "slug"), action_by_id, _by(content.groups, "slug"), _by(content.organisations, "slug"),
+            _by(content.documents, "slug"), _index(content.actions, areas, lambda a: (a.area,)), areas_of_study,
+            _index(studies, [a.id for a in content.actions], lambda s: s.actions),
+            _index(studies, areas, lambda s: areas_of_study[s.slug]), _index(studies, groups, lambda s: s.groups),
+            _index(studies, organisations, lambda s: (s.organisation,)), _index(studies, documents, lambda s: (s.document,)),
+            _index(progress, areas, lambda p: p.areas), _index(progress, groups, lambda p: p.groups),
+            _index(progress, organisations, lambda p: (p.organisation,)), _index(progress, documents, lambda p: (p.document,)),
+            _freeze({a.id: [b.id for b in content.actions if a.id in b.links_to] for a in content.actions}))
+
+    def with_records(self, swap: Mapping[Any, Any]) -> Indexes:
+        """These indexes with records replaced (`swap` maps an old record to its new one) by records that differ from
+        them only in their TEXT fields, so that no key changes: each index holds the new record where it held the old."""
+        changed: dict[str, Mapping] = {}
         for old, new in swap.items():
             for name, keys in self._places(old):
-                index = site.__dict__[name]
-                if isinstance(index, tuple):
-                    site.__dict__[name] = _swapped(index, old, new)
-                else:
-                    site.__dict__[name] = MappingProxyType(
-                        {key: (new if value is old else _swapped(value, old, new)) if key in keys else value
-                         for key, value in index.items()})
-        return site
+                index = changed.get(name, getattr(self, name))
+                changed[name] = MappingProxyType({key: (new if value is old else _swapped(value, old, new))
+                                                  if key in keys else value for key, value in index.items()})
+        return replace(self, **changed)
 
     def _places(self, record: Any) -> list[tuple[str, frozenset]]:
-        """The fields of the site that hold a record, each with the keys under which it is held (tuples: none)."""
+        """The indexes that hold a record, each with the keys it is held under."""
         if isinstance(record, CaseStudy):
-            return [("casestudies", frozenset()), ("studies_by_action", frozenset(record.actions)),
-                    ("studies_by_area", frozenset(self.areas_of(record))),
+            return [("studies_by_action", frozenset(record.actions)),
+                    ("studies_by_area", frozenset(self.areas_of_study[record.slug])),
                     ("studies_by_group", frozenset(record.groups)),
                     ("studies_by_organisation", frozenset([record.organisation])),
                     ("studies_by_document", frozenset([record.document]))]
         if isinstance(record, ProgressReport):
-            return [("progress", frozenset()), ("progress_by_area", frozenset(record.areas)),
-                    ("progress_by_group", frozenset(record.groups)),
+            return [("progress_by_area", frozenset(record.areas)), ("progress_by_group", frozenset(record.groups)),
                     ("progress_by_organisation", frozenset([record.organisation])),
                     ("progress_by_document", frozenset([record.document]))]
-        if isinstance(record, Organisation):
-            return [("organisations", frozenset()), ("organisation_by_slug", frozenset([record.slug]))]
-        if isinstance(record, SourceDocument):
-            return [("documents", frozenset()), ("document_by_slug", frozenset([record.slug]))]
         if isinstance(record, Action):
-            return [("actions", frozenset()), ("action_by_id", frozenset([record.id])),
-                    ("actions_by_area", frozenset([record.area]))]
-        if isinstance(record, Area):
-            return [("areas", frozenset()), ("area_by_slug", frozenset([record.slug]))]
-        if isinstance(record, Group):
-            return [("groups", frozenset()), ("group_by_slug", frozenset([record.slug]))]
-        return [("pages", frozenset())]
+            return [("action_by_id", frozenset([record.id])), ("actions_by_area", frozenset([record.area]))]
+        by_slug = {Area: "area_by_slug", Group: "group_by_slug", Organisation: "organisation_by_slug",
+                   SourceDocument: "document_by_slug"}
+        return [(by_slug[type(record)], frozenset([record.slug]))] if type(record) in by_slug else []
 
-    def _areas_in_order(self, study: CaseStudy) -> tuple[str, ...]:
-        wanted = {self.action_by_id[a].area for a in study.actions if a in self.action_by_id}
-        return tuple(area.slug for area in self.areas if area.slug in wanted)
 
-    def areas_of(self, study: CaseStudy) -> tuple[str, ...]:
-        """The slugs of the areas a case study's actions belong to, in framework order."""
-        return self._areas_of[study.slug]
+class RelatedStudies:
+    """The case studies that share the most actions with each one: computed when first asked for, and, when every
+    case study's are wanted (a build), from an index of the studies under each small set of actions."""
 
-    def actions_of(self, study: CaseStudy, area: str) -> tuple[Action, ...]:
-        """The actions in one area that a case study evidences, in order."""
-        return tuple(a for a in self.actions_by_area[area] if a.id in study.actions)
+    def __init__(self, studies: tuple[CaseStudy, ...], studies_by_action: Mapping[str, tuple[CaseStudy, ...]]) -> None:
+        self.studies = studies
+        self.studies_by_action = studies_by_action
+        self.by_action_set: dict[tuple[str, ...], list[CaseStudy]] | None = None
+        self.found: dict[tuple[str, int], tuple[CaseStudy, ...]] = {}
 
-    def related(self, study: CaseStudy, limit: int = 3) -> tuple[CaseStudy, ...]:
-        """The case studies sharing the most actions with this one (at most three); ties go to the lower number."""
-        if study.slug not in self._related:
-            self._related[study.slug] = tuple(self._rank_related(study, limit))
-        return self._related[study.slug]
+    def of(self, study: CaseStudy, limit: int = 3) -> tuple[CaseStudy, ...]:
+        """The `limit` case studies sharing the most actions with this one; ties go to the lower number."""
+        key = (study.slug, limit)
+        if key not in self.found:
+            self.found[key] = tuple(self._rank(study, limit))
+        return self.found[key]
 
-    def index_related(self) -> None:
-        """Build the index that makes `related` fast for every case study (worth it when rendering them all)."""
-        self.__dict__.setdefault("_by_action_set", self._subset_index())
+    def index_all(self) -> None:
+        """Build the index that makes `of` fast for every case study (worth it when rendering them all)."""
+        if self.by_action_set is None:
+            self.by_action_set = self._subset_index()
 
-    def _rank_related(self, study: CaseStudy, limit: int) -> list[CaseStudy]:
+    def _rank(self, study: CaseStudy, limit: int) -> list[CaseStudy]:
         """Without the subset index, score every study that shares an action. With it, go down from the studies
         sharing k = all of this one's actions (or as many as the index holds) to those sharing one, until `limit`
         are found.
@@ -373,7 +365,7 @@ class Site:
         are scored). Among studies sharing the same number, only the lowest numbers matter, and each list in the
         index is in number order, so only the head of each list is read. The answer is exact."""
         mine = frozenset(study.actions)
-        index = self.__dict__.get("_by_action_set")
+        index = self.by_action_set
         if index is None:
             return self._best(study, mine, {o.number: o for a in mine for o in self.studies_by_action.get(a, ())},
                               limit)
@@ -412,12 +404,70 @@ class Site:
     def _subset_index(self) -> dict[tuple[str, ...], list[CaseStudy]]:
         """Every case study under each subset of up to SUBSETS_UP_TO of its actions, in number order."""
         index: dict[tuple[str, ...], list[CaseStudy]] = {}
-        for study in sorted(self.casestudies, key=lambda s: s.number):
+        for study in sorted(self.studies, key=lambda s: s.number):
             mine = sorted(set(study.actions))
             for k in range(1, min(len(mine), SUBSETS_UP_TO) + 1):
                 for subset in combinations(mine, k):
                     index.setdefault(subset, []).append(study)
         return index
+
+
+RECORD_KINDS = {Area: "areas", Action: "actions", CaseStudy: "casestudies", Group: "groups", Page: "pages",
+                ProgressReport: "progress", Organisation: "organisations", SourceDocument: "documents"}
+
+
+@dataclass(frozen=True)
+class Site(Content):
+    """Everything the portal publishes: the content's records, the indexes that link them (also read as the site's
+    own attributes, such as `site.studies_by_action`) and the related-studies ranking."""
+
+    indexes: Indexes | None = field(default=None, repr=False, compare=False)  # worked out if not given
+    ranking: RelatedStudies = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.indexes is None:
+            object.__setattr__(self, "indexes", Indexes.of(self))
+        object.__setattr__(self, "ranking", RelatedStudies(self.casestudies, self.indexes.studies_by_action))
+
+    area_by_slug = property(lambda self: self.indexes.area_by_slug)
+    action_by_id = property(lambda self: self.indexes.action_by_id)
+    group_by_slug = property(lambda self: self.indexes.group_by_slug)
+    organisation_by_slug = property(lambda self: self.indexes.organisation_by_slug)
+    document_by_slug = property(lambda self: self.indexes.document_by_slug)
+    actions_by_area = property(lambda self: self.indexes.actions_by_area)
+    studies_by_action = property(lambda self: self.indexes.studies_by_action)
+    studies_by_area = property(lambda self: self.indexes.studies_by_area)
+    studies_by_group = property(lambda self: self.indexes.studies_by_group)
+    studies_by_organisation = property(lambda self: self.indexes.studies_by_organisation)
+    studies_by_document = property(lambda self: self.indexes.studies_by_document)
+    progress_by_area = property(lambda self: self.indexes.progress_by_area)
+    progress_by_group = property(lambda self: self.indexes.progress_by_group)
+    progress_by_organisation = property(lambda self: self.indexes.progress_by_organisation)
+    progress_by_document = property(lambda self: self.indexes.progress_by_document)
+    linked_from = property(lambda self: self.indexes.linked_from)
+
+    def with_records(self, swap: Mapping[Any, Any]) -> Site:
+        """This site with some records replaced (`swap` maps an old record to its new one) by records that differ
+        from them only in their TEXT fields, so that no index changes but for the new records in the old places:
+        equal to a Site built from the new records, without working out every index again (the dev server's quick
+        path after an edit). tests/test_speed.py checks it against a Site built afresh, for every kind of record."""
+        kinds: dict[str, tuple] = {}
+        for old, new in swap.items():
+            kind = RECORD_KINDS[type(old)]
+            kinds[kind] = _swapped(kinds.get(kind, getattr(self, kind)), old, new)
+        return replace(self, **kinds, indexes=self.indexes.with_records(swap))
+
+    def areas_of(self, study: CaseStudy) -> tuple[str, ...]:
+        """The slugs of the areas a case study's actions belong to, in framework order."""
+        return self.indexes.areas_of_study[study.slug]
+
+    def actions_of(self, study: CaseStudy, area: str) -> tuple[Action, ...]:
+        """The actions in one area that a case study evidences, in order."""
+        return tuple(a for a in self.actions_by_area[area] if a.id in study.actions)
+
+    def related(self, study: CaseStudy, limit: int = 3) -> tuple[CaseStudy, ...]:
+        """The case studies sharing the most actions with this one (at most `limit`)."""
+        return self.ranking.of(study, limit)
 
     def period_of(self, item: CaseStudy | ProgressReport) -> str:
         """When an item's evidence dates from: its own period if its text gives one, or its document's."""

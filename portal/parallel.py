@@ -7,6 +7,7 @@ import os
 import pickle
 import signal
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from multiprocessing import get_context
@@ -22,7 +23,10 @@ SHARES_PER_WORKER = 4  # more shares than workers, so that one slow share does n
 
 
 def workers() -> int:
-    """One worker per core, up to MAX_WORKERS."""
+    """One worker per core, up to MAX_WORKERS; none but this process while other threads run (the dev server),
+    since forking a process with threads can leave a child waiting for ever on a lock a thread held."""
+    if threading.active_count() > 1:
+        return 1
     return min(os.cpu_count() or 1, MAX_WORKERS)
 
 

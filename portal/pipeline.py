@@ -1,4 +1,6 @@
-"""The build, stage by stage: read, load and link, render, write, index."""
+"""The build, stage by stage: read the content folder (source), validate and link it into the model (load),
+plan every page (pages), render and write them into a new folder (render, output) and index them for search
+(search); the new folder replaces the site only when it is complete."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -54,10 +56,11 @@ def markdown(paths: Paths, read_only: bool = False) -> load.Markdown:
 
 def check(paths: Paths, strict: bool = False) -> Site:
     """Validate the content and render every page in memory; raises ContentError and writes nothing."""
-    tree = source.read_tree(paths.content)
-    site = load.load(tree, markdown(paths, read_only=True))
-    render.write_site(render.environment(paths.templates), site, render.assets(paths.static, site), render.Options(),
-                      None)
+    tree = source.read_tree(paths.content)                                     # read
+    site = load.load(tree, markdown(paths, read_only=True))                    # validate and link
+    specs = pages.plan(site)                                                   # plan
+    r = renderer(paths, site, render.Options())
+    render.write_site(r, specs, None)                                          # render, keeping nothing
     if strict:
         problems = audit.audit(tree, site)
         if problems:
@@ -69,24 +72,35 @@ def build(paths: Paths, options: render.Options, tree: source.Tree | None = None
     """Build the site into `paths.out`; on any error the previous site is left exactly as it was. Raises
     output.RefusedFolder, before anything else, if the build could destroy something in `paths.out`."""
     output.refuse(paths.out, paths.content, PROJECT)
-    site = load.load(tree or source.read_tree(paths.content), markdown(paths))
-    static = render.assets(paths.static, site) | (render.dev_assets() if options.dev else {})
-    indexers: list[search.Indexer] = []
-
-    def index(bundle: str) -> search.Indexer:  # a part of the search index, with the folder its pages are written in
-        indexers.append(search.Indexer(stage, bundle))
-        return indexers[-1]
-
-    with output.staging(paths.out) as stage:
-        try:
-            render.write_site(render.environment(paths.templates), site, static, options, stage,
-                              index if options.search else None)
-            for indexer in indexers:
-                indexer.wait()
-        finally:
-            for indexer in indexers:
-                indexer.stop()
+    site = load.load(tree or source.read_tree(paths.content), markdown(paths))  # read; validate and link
+    specs = pages.plan(site)                                                   # plan
+    r = renderer(paths, site, options)
+    with output.staging(paths.out) as stage:                                   # render and write, into a new folder
+        if options.search:
+            write_and_index(r, specs, stage)                                   # index
+        else:
+            render.write_site(r, specs, stage)
     return site
+
+
+def renderer(paths: Paths, site: Site, options: render.Options) -> render.Renderer:
+    """The templates, compiled, with the site, the static files and the options."""
+    static = render.assets(paths.static, site) | (render.dev_assets() if options.dev else {})
+    return render.renderer(render.environment(paths.templates), site, static, options)
+
+
+def write_and_index(r: render.Renderer, specs: list[pages.PageSpec], stage: Path) -> None:
+    """Write the site and index it for search: the pages of evidence first, a part of the index at a time, each
+    part indexed by Pagefind (search.Indexer) as soon as its pages are written, while the rest is written."""
+    parts = search.parts([spec for spec in specs if spec.indexed])
+    indexers = [search.Indexer(stage, bundle) for bundle in parts]
+    try:
+        render.write_site(r, specs, stage, list(zip(indexers, parts.values())))
+        for indexer in indexers:
+            indexer.wait()
+    finally:
+        for indexer in indexers:
+            indexer.stop()
 
 
 def build_if_changed(paths: Paths, options: render.Options) -> Built:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from markupsafe import Markup
 from . import markup, opendata, output, parallel, sanitise, search
 from .model import CaseStudy, Site
 from . import pages
-from .pages import PageSpec, duplicate_paths, plan
+from .pages import PageSpec, duplicate_paths
 
 ASSET_DIR = "assets"
 DEV_OVERLAY = Path(__file__).with_name("dev_overlay.js")
@@ -100,6 +100,7 @@ class Renderer:
     env: jinja2.Environment
     site: Site
     options: Options
+    static_files: dict[str, bytes]
     fingerprints: dict[str, str]
     datasets: tuple[opendata.Dataset, ...]
 
@@ -115,7 +116,7 @@ def renderer(env: jinja2.Environment, site: Site, static_files: dict[str, bytes]
     for name in env.list_templates():
         env.get_template(name)  # cached by the environment after the first time
     fingerprints = {path: hashlib.sha256(data).hexdigest()[:10] for path, data in static_files.items()}
-    return Renderer(env, site, options, fingerprints, opendata.datasets(site))
+    return Renderer(env, site, options, static_files, fingerprints, opendata.datasets(site))
 
 
 class Cards:
@@ -144,9 +145,9 @@ class Cards:
         return Markup("".join(line + "\n" for line in lines))
 
 
-def other_files(r: Renderer, specs: list[PageSpec], static_files: dict[str, bytes]) -> dict[str, bytes]:
+def other_files(r: Renderer, specs: list[PageSpec], static_files: dict[str, bytes] | None = None) -> dict[str, bytes]:
     """Every output of the site that is not a page: assets, data, feed, sitemap and robots.txt."""
-    outputs = dict(static_files)
+    outputs = dict(r.static_files if static_files is None else static_files)
     outputs.update(opendata.files(r.site))
     outputs["feed.xml"] = r.env.get_template("feed.xml").render(feed_context(r.site, r.options)).encode()
     outputs["sitemap.xml"] = sitemap(specs, r.options).encode()
@@ -157,31 +158,32 @@ def other_files(r: Renderer, specs: list[PageSpec], static_files: dict[str, byte
     return outputs
 
 
-def write_site(env: jinja2.Environment, site: Site, static_files: dict[str, bytes], options: Options,
-               folder: Path | None, index: Callable[[str], search.Indexer] | None = None) -> int:
-    """Render every file of the site into `folder` (or only render, for a check), pages across all cores.
+def write_site(r: Renderer, specs: list[PageSpec], folder: Path | None,
+               parts: Sequence[tuple[search.Indexer, list[PageSpec]]] = ()) -> None:
+    """Render every page and file of the site into `folder` (None only renders: a check), each page written as
+    soon as it is rendered, so that memory holds one page per process rather than the site.
 
-    Each page is written as soon as it is rendered, so memory holds one page per process, not the site. With
-    `index`, the pages search reads are rendered first, a part of the search index at a time (`search.parts`), each
-    into the folder of the indexer `index(bundle)` returns, which is started as soon as they are written; the rest of
-    the site is rendered while the indexers run."""
-    r = renderer(env, site, static_files, options)
-    site.index_related()  # before any worker is forked, so that it is built once
-    specs = plan(site)
-    if index:  # a phase per part of the search index, then the pages search does not read
-        parts = search.parts([s for s in specs if s.indexed])
-        indexers = [index(bundle) for bundle in parts]
-        phases = [*parts.values(), [s for s in specs if not s.indexed]]
-    else:
-        indexers, phases = [], [specs]
-    folders = [indexer.pages for indexer in indexers] + [folder]
-    if len(specs) < PARALLEL_FROM or parallel.workers() == 1:
-        for indexer, part in zip(indexers, phases):
-            indexer.copies.update(_render_into(r, part, indexer.pages, folder))
-            indexer.start()
-        _render_into(r, phases[-1], folder)
-        _write_all(folder, other_files(r, specs, static_files))
-        return len(specs)
+    With `parts` (a search indexer and the pages it indexes), those pages are written first, a part at a time, into
+    the indexer's own folder, and each indexer is started as soon as its pages are written; the rest of the site is
+    written while the indexers run. Many pages are rendered across every core (`_across_cores`)."""
+    r.site.ranking.index_all()  # before any worker is forked, so that it is built once
+    searched = {spec.path for _indexer, part in parts for spec in part}
+    phases = [*(part for _indexer, part in parts), [spec for spec in specs if spec.path not in searched]]
+    folders = [indexer.pages for indexer, _pages in parts] + [folder]
+    if len(specs) >= PARALLEL_FROM and parallel.workers() > 1:
+        _across_cores(r, specs, phases, folders, [indexer for indexer, _pages in parts])
+        return
+    for indexer, part in parts:
+        indexer.copies.update(_render_into(r, part, indexer.pages, folder))
+        indexer.start()
+    _render_into(r, phases[-1], folder)
+    _write_all(folder, other_files(r, specs))
+
+
+def _across_cores(r: Renderer, specs: list[PageSpec], phases: list[list[PageSpec]], folders: list[Path | None],
+                  indexers: list[search.Indexer]) -> None:
+    """write_site's work in a pool of forked workers: each phase's pages dealt out in shares, the files that are not
+    pages written by this process while the workers render the last phase."""
     shares = parallel.workers() * parallel.SHARES_PER_WORKER
     with parallel.forked((r, phases, folders, shares)) as pool:
         for number, indexer in enumerate(indexers):
@@ -189,10 +191,9 @@ def write_site(env: jinja2.Environment, site: Site, static_files: dict[str, byte
                 indexer.copies.update(copies)
             indexer.start()
         rendering = pool.imap_unordered(_render_share, [(len(phases) - 1, share) for share in range(shares)])
-        _write_all(folder, other_files(r, specs, static_files))  # while the workers render the pages
+        _write_all(folders[-1], other_files(r, specs))  # while the workers render the pages
         for _copies in rendering:
             pass
-    return len(specs)
 
 
 def _write_all(folder: Path | None, files: dict[str, bytes]) -> None:

@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal import cache, cli, markup, output, pages, pipeline, render, sanitise, urls
+from portal import cache, cli, markup, output, pages, parallel, pipeline, render, sanitise, urls
 from portal.problems import ContentError
 from tests.conftest import PROJECT
 from tests.sitefactory import casestudy, write_content
@@ -714,3 +715,19 @@ def test_any_file_is_checked_quickly_and_without_a_traceback(scratch: Path, fron
     except ContentError as error:
         assert all(len(str(problem)) < 600 for problem in error.problems)
     assert time.perf_counter() - started < 1.0, f"{len(text):,} characters took too long"
+
+
+def _pid(_item: int) -> int:
+    return os.getpid()
+
+
+def test_no_process_is_forked_while_other_threads_run() -> None:
+    assert set(parallel.map_in_order(_pid, list(range(400)), 10)) - {os.getpid()}, "no worker was used"
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert set(parallel.map_in_order(_pid, list(range(400)), 10)) == {os.getpid()}  # the dev server's case
+    finally:
+        stop.set()
+        thread.join()
