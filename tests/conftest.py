@@ -21,6 +21,20 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
          "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 
 
+SERVER_MODULES = ("test_serve", "test_serve_safety", "test_lighthouse")  # start servers and browsers of their own
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that drive Chromium or run a server as `browser`, and the Lighthouse ones as `lighthouse`, so
+    that `pytest -m "not browser"` runs the rest quickly."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if {"page", "browser_name"} & set(getattr(item, "fixturenames", ())) or module in SERVER_MODULES:
+            item.add_marker(pytest.mark.browser)
+        if module == "test_lighthouse":
+            item.add_marker(pytest.mark.lighthouse)
+
+
 @pytest.fixture(autouse=True)
 def _keep_cwd() -> Iterator[None]:
     """Tests may chdir into tmp_path; put the working directory back afterwards."""

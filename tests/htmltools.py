@@ -65,14 +65,13 @@ def page_paths(out: Path) -> list[str]:
 def broken_links(out: Path) -> list[str]:
     """Every link or source of a built site that leads to no file of it (or to a missing #id), and every link to
     another host that is not https or mailto; the 404 page, whose links are from the site's root, is left out."""
-    pages = sorted(out.rglob("*.html"))
-    ids = {page: parse(page).ids for page in pages}
+    parsed = {page: parse(page) for page in sorted(out.rglob("*.html"))}
     broken = []
-    for page in pages:
+    for page, parser in parsed.items():
         if page.name == "404.html":
             continue
         base = "http://site/" + page.relative_to(out).as_posix()
-        for link in parse(page).links:
+        for link in parser.links:
             target = urlsplit(urljoin(base, link))
             if target.netloc != "site" or target.scheme != "http":
                 if target.scheme not in ("https", "mailto"):
@@ -83,6 +82,6 @@ def broken_links(out: Path) -> list[str]:
                 path = path / "index.html"
             if not path.is_file():
                 broken.append(f"{page.relative_to(out)} links to missing {link}")
-            elif target.fragment and path.suffix == ".html" and target.fragment not in ids.get(path, parse(path).ids):
+            elif target.fragment and path in parsed and target.fragment not in parsed[path].ids:
                 broken.append(f"{page.relative_to(out)} links to missing #{target.fragment} in {link}")
     return broken
