@@ -1,9 +1,9 @@
 // Dev server only (never in a published build).
 // 1. Shows the problems of the last failed rebuild over the page (content errors, or a bug in the portal).
-// 2. After a rebuild, swaps in the page's new body instead of reloading the whole page (a livereload.js plugin;
-//    the server names the changed file relative to its folder, such as `style.css`):
-//    the change shows sooner and the reader keeps their place. Anything else (a changed stylesheet, a page with
-//    its own script, a page that has gone) gets livereload's usual full reload.
+// 2. Listens on the server's websocket, which names the files each rebuild changed relative to their folder (such
+//    as `style.css`), and brings the page up to date without reloading it where it can: a changed stylesheet is
+//    swapped in place; anything else swaps in the page's new body, so the change shows sooner and the reader keeps
+//    their place. A page with its own script (search), a page that has gone or whose head changed reloads in full.
 
 function showProblems() {
   return fetch("/_dev/errors.json", { cache: "no-store" }).then((response) => {
@@ -28,43 +28,70 @@ function showProblems() {
   }).catch(() => {});
 }
 
-// What a page loads in its head; a body can be swapped only if this stays the same.
+// What a page loads in its head besides stylesheets; a body can be swapped only if this stays the same.
 function headAssets(doc) {
-  return [...doc.head.querySelectorAll("link[rel=stylesheet], link[rel=icon], script[src]")]
+  return [...doc.head.querySelectorAll("link[rel=icon], script[src]")]
     .map((element) => element.getAttribute("href") || element.getAttribute("src"))
-    .filter((address) => !address.includes("livereload.js"))
     .join(" ");
 }
 
-function swapBody() {
-  fetch(location.href, { cache: "no-store" })
+// Points the page's stylesheets at the new page's: an asset's address names its content (?v=hash), so a changed
+// stylesheet has a new one, which the browser loads and applies in place. False if they do not pair up.
+function restyle(next) {
+  const now = [...document.head.querySelectorAll("link[rel=stylesheet]")];
+  const then = [...next.head.querySelectorAll("link[rel=stylesheet]")];
+  if (now.length !== then.length) return false;
+  now.forEach((link, index) => {
+    const address = then[index].getAttribute("href");
+    if (link.getAttribute("href") !== address) link.setAttribute("href", address);
+  });
+  return true;
+}
+
+function update(changed) {
+  const stylesOnly = changed.length > 0 && changed.every((path) => /\.css$/i.test(path));
+  if (!stylesOnly && document.querySelector("script[type=module]")) return location.reload();
+  return fetch(location.href, { cache: "no-store" })
     .then((response) => {
       if (response.status !== 200 || response.redirected) throw new Error("not the same page");
       return response.text();
     })
     .then((html) => {
       const next = new DOMParser().parseFromString(html, "text/html");
-      if (headAssets(next) !== headAssets(document) || next.querySelector("script[type=module]")) {
+      if (headAssets(next) !== headAssets(document) || !restyle(next) ||
+          (!stylesOnly && next.querySelector("script[type=module]"))) {
         throw new Error("not only the content changed");
       }
-      document.title = next.title;
-      document.body.replaceWith(document.adoptNode(next.body));
+      if (!stylesOnly) {
+        document.title = next.title;
+        document.body.replaceWith(document.adoptNode(next.body));
+      }
       return showProblems();
     })
     .catch(() => location.reload());
 }
 
-function PortalBodySwap() {}
-PortalBodySwap.identifier = "portal-body-swap";
-PortalBodySwap.version = "1.0";
-PortalBodySwap.prototype.reload = function (path) {
-  if (/\.css$/i.test(path) || document.querySelector("script[type=module]")) return false;
-  swapBody();
-  return true;
-};
+// One update at a time, in the order the rebuilds happened; after the server restarts, one to catch up.
+let updates = Promise.resolve();
+let connected = false;
+let retry = 250;
 
-// livereload.js adds every window.LiveReloadPlugin… it finds when it starts, or takes one later with addPlugin.
-window.LiveReloadPluginPortalBodySwap = PortalBodySwap;
-if (window.LiveReload) window.LiveReload.addPlugin(PortalBodySwap);
+function listen() {
+  const socket = new WebSocket(`ws://${location.host}/_dev/socket`);
+  socket.addEventListener("open", () => {
+    if (connected) updates = updates.then(() => update([]));
+    connected = true;
+    retry = 250;
+  });
+  socket.addEventListener("message", (event) => {
+    const { changed } = JSON.parse(event.data);
+    updates = updates.then(() => update(changed));
+  });
+  socket.addEventListener("close", () => {
+    setTimeout(listen, retry);
+    retry = Math.min(retry * 2, 4000);
+  });
+}
 
+listen();
 showProblems();

@@ -145,9 +145,9 @@ class Cards:
         return Markup("".join(line + "\n" for line in lines))
 
 
-def other_files(r: Renderer, specs: list[PageSpec], static_files: dict[str, bytes] | None = None) -> dict[str, bytes]:
+def other_files(r: Renderer, specs: list[PageSpec]) -> dict[str, bytes]:
     """Every output of the site that is not a page: assets, data, feed, sitemap and robots.txt."""
-    outputs = dict(r.static_files if static_files is None else static_files)
+    outputs = dict(r.static_files)
     outputs.update(opendata.files(r.site))
     outputs["feed.xml"] = r.env.get_template("feed.xml").render(feed_context(r.site, r.options)).encode()
     outputs["sitemap.xml"] = sitemap(specs, r.options).encode()

@@ -1,16 +1,23 @@
-"""The dev server: keeps the model in memory, renders each page when the browser asks for it, and reloads the
-open page after each batch of changes.
+"""The dev server: keeps the model in memory, renders each page when the browser asks for it, and tells the open
+pages what changed after each batch of changes, over a websocket of its own (the page's dev script brings itself up
+to date: see dev_overlay.js).
 
 An edit re-reads only the files that changed, re-parses only those, and renders Markdown only for bodies not seen
 before; the page that is open is then rendered on request, so an edit costs the same with 24 case studies or
 4,000. Search is re-indexed in the background, in a lower-priority child process, after each change.
 
-It answers only requests for its own loopback address, and takes reloads and its websocket only from its own pages,
-so that another site open in the same browser can neither read the portal nor drive it.
+It answers only requests for its own loopback address, and takes its websocket only from its own pages, so that
+another site open in the same browser can neither read the portal nor listen to it.
+
+It is a few Tornado handlers rather than the livereload package: that would need its internals (its server's
+`application`, its watcher's private list of changes, its handlers' class attributes) to render from memory, check
+the host and batch the changes, and the page would still need livereload.js and a plugin for it; here the page's own
+script does all the reloading it needs in a few lines.
 """
 from __future__ import annotations
 
-import ctypes
+import asyncio
+import contextlib
 import gc
 import json
 import logging
@@ -32,11 +39,8 @@ from urllib.parse import SplitResult, unquote, urlsplit
 
 import jinja2
 import watchfiles
-from livereload import Server
-from livereload.handlers import ForceReloadHandler, LiveReloadHandler, LiveReloadJSHandler
-from livereload.server import LiveScriptInjector
-from livereload.watcher import Watcher
-from tornado import httputil, ioloop, web
+from tornado import httputil, ioloop, web, websocket
+from tornado.log import LogFormatter
 from tornado.routing import Matcher, Rule
 
 from . import cache, load, markup, pipeline, render, source
@@ -44,7 +48,8 @@ from .pages import PageSpec, plan
 from .problems import ContentError
 
 ERRORS_FILE = "_dev/errors.json"
-PR_SET_PDEATHSIG = 1  # Linux prctl: the signal a child gets when its parent dies
+SOCKET = "/_dev/socket"  # where each open page listens for what changed
+HOST = "127.0.0.1"
 SETTLE_MS = 15  # a batch of changes ends after this long without another
 READY_MS = 100  # how often the watching thread wakes when nothing changes: the first time tells it is watching
 OPTIONS = render.Options(search=True, dev=True)
@@ -54,12 +59,6 @@ FOREIGN_HOST = "forbidden: this server answers only to 127.0.0.1, localhost and 
 CROSS_SITE = "forbidden: the request does not come from a page of this server\n"
 INTERNAL = ("internal error: {} – this is a bug in the portal, not in your content; the full traceback is in the "
             "terminal")
-# livereload's own snippet (Server.application builds it there and nowhere we can reach): load livereload.js from
-# the port the page came from
-LIVE_SCRIPT = (b'<script type="text/javascript">(function(){var s=document.createElement("script");'
-               b'var port=(window.location.port || (window.location.protocol == \'https:\' ? 443: 80));'
-               b's.src="//"+window.location.hostname+":"+port+ "/livereload.js?port=" + port;'
-               b'document.head.appendChild(s);})();</script>')
 FAILED_PAGE = ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Build failed</title>"
                "<script src=\"/assets/dev.js\" defer></script></head><body><h1>Build failed</h1></body></html>")
 
@@ -79,13 +78,12 @@ class Snapshot:
     """One good state of the site: the model, a renderer for it and its pages by path."""
 
     renderer: render.Renderer
-    static: dict[str, bytes]
     specs: dict[str, PageSpec] = field(default_factory=dict)
 
     @cached_property
     def others(self) -> dict[str, bytes]:
         """Data files, feed, sitemap and robots.txt: made on the first request for any of them."""
-        return render.other_files(self.renderer, list(self.specs.values()), self.static)
+        return render.other_files(self.renderer, list(self.specs.values()))
 
 
 class DevSite:
@@ -143,7 +141,7 @@ class DevSite:
         site = load.load(tree, self._markdown, self.memo)
         static = render.assets(self.paths.static, site) | render.dev_assets()
         renderer = render.renderer(self._environment(), site, static, OPTIONS)
-        return Snapshot(renderer, static, {spec.path: spec for spec in plan(site, self.planned)})
+        return Snapshot(renderer, {spec.path: spec for spec in plan(site, self.planned)})
 
     def _internal_error(self, error: Exception) -> None:
         traceback.print_exc()
@@ -172,7 +170,7 @@ class DevSite:
             return Response(200, "text/html; charset=utf-8", snap.renderer.page(snap.specs[key]))
         if key + "/index.html" in snap.specs:
             return Response(301, "text/plain", b"", location=f"/{path}/")
-        data = snap.static.get(key)
+        data = snap.renderer.static_files.get(key)
         if data is None and not key.endswith(".html"):
             data = snap.others.get(key)
         if data is not None:
@@ -201,12 +199,16 @@ def _file(folder: Path, path: str) -> Response:
 class SearchIndexer:
     """Builds the search index in a child process that runs only when the machine is otherwise idle, once the
     files have been quiet for QUIET_S seconds; a change while it runs stops it and starts it again later. Until
-    the first index is written search finds nothing; every page works."""
+    the first index is written search finds nothing; every page works.
+
+    The child is started without running any Python between fork and exec (no `preexec_fn`: that is not safe in a
+    process with threads, and the server has several); it lowers its own priority as it starts (CHILD)."""
 
     QUIET_S = 1.0
+    MODULE = "portal"  # the child runs `python -m portal build …`
 
     def __init__(self, paths: pipeline.Paths, folder: Path) -> None:
-        self.command = [sys.executable, "-m", "portal", "build", "--content",
+        self.command = [sys.executable, "-c", CHILD, str(os.getpid()), self.MODULE, "build", "--content",
                         str(paths.content.resolve()), "--out", str(folder)]
         self.folder = folder
         self._asked = time.monotonic()
@@ -214,15 +216,16 @@ class SearchIndexer:
         self._wanted.set()
         self._child: subprocess.Popen | None = None
         self._stopped = False
+        self._lock = threading.Lock()  # a child is started only while not stopped, and stop sees every child
         threading.Thread(target=self._loop, daemon=True).start()
 
     def stop(self) -> None:
         """Stop indexing, and the child with everything it started, for good."""
-        self._stopped = True
-        child = self._child
+        with self._lock:
+            self._stopped = True
+            child = self._child
         if child is not None and child.poll() is None:
-            os.killpg(child.pid, signal.SIGTERM)
-            child.wait()
+            _end(child)
 
     def request(self) -> None:
         """Ask for a fresh index: the files have changed."""
@@ -235,29 +238,38 @@ class SearchIndexer:
             while time.monotonic() - self._asked < self.QUIET_S:
                 time.sleep(0.1)
             self._wanted.clear()
-            if self._stopped:
-                return
             path = os.pathsep.join(filter(None, [str(pipeline.CODE.parent), os.environ.get("PYTHONPATH")]))
-            child = self._child = subprocess.Popen(self.command, stdout=subprocess.DEVNULL,
-                                                   stderr=subprocess.DEVNULL, preexec_fn=_idle_priority,
-                                                   start_new_session=True, env={**os.environ, "PYTHONPATH": path})
+            with self._lock:
+                if self._stopped:
+                    return
+                child = self._child = subprocess.Popen(self.command, stdout=subprocess.DEVNULL,
+                                                       stderr=subprocess.DEVNULL, start_new_session=True,
+                                                       env={**os.environ, "PYTHONPATH": path})
             while child.poll() is None:
                 if self._wanted.wait(0.1):  # changed again: this index would be out of date before it is done
-                    os.killpg(child.pid, signal.SIGTERM)
-                    child.wait()
+                    _end(child)
 
 
-def _idle_priority() -> None:
-    """In the child: take the CPU only when nothing else wants it, so the page being edited reloads at full speed;
-    and end if the dev server ends without stopping it (killed outright)."""
-    try:
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (AttributeError, OSError):
-        pass
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    except (AttributeError, OSError):
-        os.nice(19)
+def _end(child: subprocess.Popen) -> None:
+    """Stop a child that has a session of its own, and everything it started."""
+    with contextlib.suppress(ProcessLookupError):  # it has just ended by itself
+        os.killpg(child.pid, signal.SIGTERM)
+    child.wait()
+
+
+# The search indexer's first lines, run in the child before the build (its argv: the server's pid, the module to
+# run, the module's arguments): end if the server ends without stopping it (killed outright), and take the CPU only
+# when nothing else wants it, so that the page being edited reloads at full speed. Here, in a process of its own,
+# before it has any thread, rather than between fork and exec in the server.
+CHILD = """import os, runpy, signal, sys
+from portal import parallel
+parallel.die_with_parent(int(sys.argv.pop(1)), signal.SIGTERM)
+try:
+    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+except (AttributeError, OSError):
+    os.nice(19)
+runpy.run_module(sys.argv.pop(1), run_name="__main__", alter_sys=True)
+"""
 
 
 @dataclass(frozen=True)
@@ -318,42 +330,49 @@ class Forbidden(web.RequestHandler):
         forbid(self, FOREIGN_HOST)
 
 
-class SocketHandler(LiveReloadHandler):
-    """livereload's websocket, open only to this server's own pages."""
+class Pages:
+    """The open pages of the site, each listening on its websocket for what the last rebuild changed."""
 
-    def initialize(self, hosts: Hosts) -> None:  # noqa: D102 (tornado's hook)
+    def __init__(self) -> None:
+        self.listening: set[SocketHandler] = set()
+
+    def tell(self, changed: list[str]) -> None:
+        """Tell every open page which files changed, as the watcher shows them (relative to their folder)."""
+        message = json.dumps({"changed": changed})
+        for page in list(self.listening):
+            try:
+                page.write_message(message)
+            except websocket.WebSocketClosedError:
+                self.listening.discard(page)
+
+
+class SocketHandler(websocket.WebSocketHandler):
+    """The websocket an open page listens on, open only to this server's own pages."""
+
+    def initialize(self, hosts: Hosts, pages: Pages) -> None:  # noqa: D102 (tornado's hook)
         self.hosts = hosts
+        self.pages = pages
 
     def prepare(self) -> None:  # noqa: D102 (tornado's hook)
         if split_address(self.request.headers.get("Origin", "")) is None:  # Tornado's own check would fail: a 500
             forbid(self, CROSS_SITE)
 
-    def check_origin(self, origin: str) -> bool:  # noqa: D102 (tornado's hook; livereload's accepts any origin)
+    def check_origin(self, origin: str) -> bool:  # noqa: D102 (tornado's hook, for an Origin not the Host's)
         return self.hosts.allows_page(origin)
 
+    def open(self) -> None:  # noqa: D102 (tornado's hook)
+        self.pages.listening.add(self)
+        print(f"Browser Connected ({len(self.pages.listening)} open)", flush=True)  # benchmarks/bench.py waits for it
 
-class ReloadHandler(ForceReloadHandler):
-    """livereload's /forcereload, refused to other sites' pages (a link or image on any page could call it)."""
+    def on_close(self) -> None:  # noqa: D102 (tornado's hook)
+        self.pages.listening.discard(self)
 
-    def initialize(self, hosts: Hosts) -> None:  # noqa: D102 (tornado's hook)
-        self.hosts = hosts
-
-    def prepare(self) -> None:  # noqa: D102 (tornado's hook)
-        headers = self.request.headers
-        if headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none") or not all(
-                self.hosts.allows_page(headers[name]) for name in ("Origin", "Referer") if name in headers):
-            forbid(self, CROSS_SITE)
-
-
-class ScriptHandler(LiveReloadJSHandler):
-    """livereload.js, also to a HEAD."""
-
-    def head(self) -> None:  # noqa: D102
-        self.get()
+    async def head(self) -> None:  # noqa: D102 (a 400, as to a GET that asks for no websocket)
+        await self.get()
 
 
 class DevHandler(web.RequestHandler):
-    """Answers every request from the DevSite; livereload adds its script to the HTML on the way out."""
+    """Answers every request from the DevSite."""
 
     def initialize(self, dev: DevSite, search: Path) -> None:  # noqa: D102 (tornado's hook)
         self.dev = dev
@@ -377,34 +396,11 @@ class DevHandler(web.RequestHandler):
         self.get(path)
 
 
-class DevServer(Server):
-    """livereload's server, answering from memory instead of from a folder."""
-
-    def __init__(self, dev: DevSite, search: Path, watcher: Watcher) -> None:
-        super().__init__(watcher=watcher)
-        self.dev = dev
-        self.search = search
-
-    def get_web_handlers(self, script: bytes) -> list:  # noqa: D102 (livereload's hook)
-        return [(r"/(.*)", DevHandler, {"dev": self.dev, "search": self.search})]
-
-    def application(self, port: int, host: str, liveport: int | None = None, debug: bool | None = None,
-                    live_css: bool = True) -> None:
-        """livereload's app on one port (`serve` passes no liveport) behind a host check, with its websocket and
-        /forcereload checking where the request comes from."""
-        LiveReloadHandler.watcher = self.watcher  # as livereload's own `application` does: its tasks read them there
-        LiveReloadHandler.live_css = live_css
-        hosts = Hosts.of(host, port)
-
-        class Injector(LiveScriptInjector):
-            script = LIVE_SCRIPT
-
-        app = web.Application([Rule(ForeignHost(hosts), Forbidden),  # first: it takes every route
-                               (r"/livereload", SocketHandler, {"hosts": hosts}),
-                               (r"/forcereload", ReloadHandler, {"hosts": hosts}),
-                               (r"/livereload.js", ScriptHandler),
-                               *self.get_web_handlers(LIVE_SCRIPT)], debug=bool(debug), transforms=[Injector])
-        app.listen(port, address=host)
+def application(dev: DevSite, search: Path, hosts: Hosts, pages: Pages) -> web.Application:
+    """The dev server's routes, behind a host check: the pages' websocket, and everything else from the DevSite."""
+    return web.Application([Rule(ForeignHost(hosts), Forbidden),  # first: it takes every route
+                            (SOCKET, SocketHandler, {"hosts": hosts, "pages": pages}),
+                            (r"/(.*)", DevHandler, {"dev": dev, "search": search})])
 
 
 def file_stamps(folders: list[Path]) -> dict[str, tuple[int, int]]:
@@ -422,19 +418,17 @@ def file_stamps(folders: list[Path]) -> dict[str, tuple[int, int]]:
     return found
 
 
-class BatchWatcher(Watcher):
+class BatchWatcher:
     """Told of changes by the operating system (through watchfiles), rebuilds once for each batch of changes that
-    arrive together (a branch switch, a save of many files) and has livereload reload the open pages."""
+    arrive together (a branch switch, a save of many files) and says which files they were."""
 
     def __init__(self, folders: list[Path], rebuild: Callable[[set[str]], None], quiet_ms: int = SETTLE_MS) -> None:
-        super().__init__()
         self.folders = folders
         self.rebuild = rebuild
         self.quiet_ms = quiet_ms
         self._batches: list[set[str]] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._tasks = {str(f): {} for f in folders}
         self._wake: Callable[[], None] | None = None
 
     def begin(self) -> None:
@@ -463,29 +457,25 @@ class BatchWatcher(Watcher):
         if wake is not None:
             wake()
 
-    def start(self, callback: Callable[[], None]) -> bool:
-        """Have each batch wake the server's loop, which calls `examine` through `callback` (livereload's hook)."""
-        loop = ioloop.IOLoop.current()
+    def notify(self, wake: Callable[[], None]) -> None:
+        """Call `wake` (from the watching thread) whenever a batch arrives, and once now for any that arrived since
+        `begin`; `wake` has `examine` called where the rebuild should run."""
         with self._lock:
-            self._wake = lambda: loop.add_callback(callback)
-        self._wake()  # for what changed between `begin` and now; with nothing, `examine` finds nothing to build
-        return True
+            self._wake = wake
+        wake()
 
     def stop(self) -> None:
         """Stop watching."""
         self._stop.set()
 
-    def examine(self) -> tuple[str | None, float | None]:
-        """Rebuild once for every batch that arrived since the last look; return a changed path for the reload."""
+    def examine(self) -> list[str]:
+        """Rebuild once for every batch that arrived since the last look; return the files changed, as `shown`."""
         with self._lock:
             changed = sorted({os.path.realpath(path) for batch in self._batches for path in batch})
             self._batches.clear()
-        if not changed:
-            return self._changes.pop() if self._changes else (None, None)
-        self._changes.clear()  # livereload's own start-up entry: the rebuild's reload covers it
-        self.filepath = self.shown(changed[0])
-        self.rebuild(set(changed))
-        return self.filepath, None
+        if changed:
+            self.rebuild(set(changed))
+        return [self.shown(path) for path in changed]
 
     def shown(self, path: str) -> str:
         """`path` as the browser is told it: relative to the watched folder it is in, never where it is on disk
@@ -525,14 +515,40 @@ def serve(paths: pipeline.Paths, port: int) -> int:
     watcher.begin()  # before the first build, so that a change made while it runs is built next
     rebuild()
     gc.freeze()  # the first model is the bulk of memory: later collections need not walk it (each would take ~60 ms)
-    LiveReloadHandler.DEFAULT_RELOAD_TIME = 0  # reload on every rebuild, however soon after the last
-    server = DevServer(dev, scratch / "search", watcher)
-    print(f"Serving on http://127.0.0.1:{port}/ (Ctrl+C to stop)", flush=True)
-    logging.getLogger("tornado.access").setLevel(logging.WARNING)  # log only what went wrong: a missing page
+    _log_to_terminal()
     signal.signal(signal.SIGTERM, _interrupt)  # a polite stop ends like Ctrl+C: the clean-up below runs
+    pages = Pages()
+    app = application(dev, scratch / "search", Hosts.of(HOST, port), pages)
     try:
-        server.serve(host="127.0.0.1", port=port, open_url_delay=None)
+        asyncio.run(_run(app, watcher, pages, port))
+    except KeyboardInterrupt:
+        pass
     finally:
+        watcher.stop()
         search.stop()
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
+
+
+async def _run(app: web.Application, watcher: BatchWatcher, pages: Pages, port: int) -> None:
+    """Listen on the port, and rebuild in this loop after each batch of changes, then tell the open pages: a page
+    asked for after the rebuild has begun waits for it, and so is never the one before the change."""
+    loop = ioloop.IOLoop.current()
+    watcher.notify(lambda: loop.add_callback(lambda: _changed(watcher, pages)))
+    app.listen(port, address=HOST)
+    print(f"Serving on http://{HOST}:{port}/ (Ctrl+C to stop)", flush=True)
+    await asyncio.Event().wait()
+
+
+def _changed(watcher: BatchWatcher, pages: Pages) -> None:
+    changed = watcher.examine()
+    if changed:
+        pages.tell(changed)
+
+
+def _log_to_terminal() -> None:
+    """Print Tornado's warnings and errors, and of its requests only those that went wrong (a missing page)."""
+    channel = logging.StreamHandler()
+    channel.setFormatter(LogFormatter())
+    logging.getLogger("tornado").addHandler(channel)
+    logging.getLogger("tornado.access").setLevel(logging.WARNING)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmarks import bench
+from benchmarks.corpus import generate_corpus
 from portal import markup, plain, sanitise, urls
 from tests.conftest import PROJECT
 
@@ -40,7 +40,7 @@ def test_real_content_is_rendered_the_same_and_mostly_quickly() -> None:
 
 
 def test_the_benchmark_corpus_is_all_rendered_quickly_and_the_same(tmp_path: Path) -> None:
-    corpus = bench.generate_corpus(150, tmp_path / "content")
+    corpus = generate_corpus(150, tmp_path / "content")
     assert corpus.tables > 0
     for path in corpus.studies:
         assert _agrees(_body(path)), path.name

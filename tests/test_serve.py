@@ -1,6 +1,8 @@
 """The dev server in headless Chromium: a content change reloads the open page; a broken file shows its problem."""
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import re
 import shutil
@@ -9,14 +11,17 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import watchfiles
 from playwright.sync_api import Page, expect
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import WebSocketClientConnection, websocket_connect
 
-from portal.serve import BatchWatcher
+from portal.serve import SOCKET, BatchWatcher
 from tests.conftest import PROJECT
 
 STUDY = "casestudies/24-friends-of-parks.md"
@@ -53,19 +58,38 @@ def dev_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         log.close()
 
 
-def wait_for_livereload(log: Path) -> None:
-    """Until the open page's livereload script has connected, which the server logs."""
+def wait_for_page_socket(log: Path) -> None:
+    """Until the open page's dev script has connected to the server's websocket, which the server logs."""
     deadline = time.monotonic() + 10
     while "Browser Connected" not in log.read_text(encoding="utf-8"):
-        assert time.monotonic() < deadline, "the page's livereload script did not connect"
+        assert time.monotonic() < deadline, "the page's dev script did not connect"
         time.sleep(0.02)
+
+
+def in_own_loop(work: Coroutine[None, None, None]) -> None:
+    """Run `work` to the end in a thread of its own: Playwright's sync API keeps a loop running in this one."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, work).result()
+
+
+async def listener(port: int) -> WebSocketClientConnection:
+    """The websocket an open page listens on, as this server's page at 127.0.0.1 opens it."""
+    return await websocket_connect(HTTPRequest(f"ws://127.0.0.1:{port}{SOCKET}",
+                                               headers={"Origin": f"http://127.0.0.1:{port}"}))
+
+
+async def next_message(socket_: WebSocketClientConnection) -> dict:
+    """The next message the server sends."""
+    message = await asyncio.wait_for(socket_.read_message(), 10)
+    assert message is not None, "the server closed the websocket"
+    return json.loads(message)
 
 
 def test_edit_reloads_and_errors_show_then_clear(page: Page, dev_server: tuple[str, Path]) -> None:
     url, content = dev_server
     page.goto(url + "casestudies/24-friends-of-parks/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Friends of Parks")
-    wait_for_livereload(content.parent / "serve.log")  # a change made before it connects is never announced
+    wait_for_page_socket(content.parent / "serve.log")  # a change made before it connects is never announced
     study = content / STUDY
     good = study.read_text(encoding="utf-8")
 
@@ -96,7 +120,8 @@ def test_errors_file_is_empty_when_the_last_build_succeeded(dev_server: tuple[st
 def test_published_build_has_no_dev_script(built: tuple[Path, object]) -> None:
     out, _site = built
     assert not (out / "assets" / "dev.js").exists()
-    assert "livereload" not in (out / "index.html").read_text(encoding="utf-8")
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert "dev.js" not in page and "_dev/" not in page and "livereload" not in page
 
 
 def rebuilds(log: Path) -> int:
@@ -104,18 +129,22 @@ def rebuilds(log: Path) -> int:
 
 
 def test_many_files_changed_together_rebuild_once(dev_server: tuple[str, Path]) -> None:
-    _url, content = dev_server
+    url, content = dev_server
     log = content.parent / "serve.log"
-    assert rebuilds(log) == 1
     studies = sorted((content / "casestudies").glob("*.md"))
-    for study in studies:  # like a branch switch: every case study changes at once
-        study.write_text(study.read_text(encoding="utf-8").replace("## What we did", "## What we did\n\nEdited."),
-                         encoding="utf-8")
-    deadline = time.monotonic() + 15
-    while rebuilds(log) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(1.5)  # long enough for any second rebuild to show
-    assert rebuilds(log) == 2, log.read_text(encoding="utf-8")
+
+    async def check() -> None:
+        socket_ = await listener(int(url.rsplit(":", 1)[1].strip("/")))
+        assert rebuilds(log) == 1
+        for study in studies:  # like a branch switch: every case study changes at once
+            study.write_text(study.read_text(encoding="utf-8").replace("## What we did", "## What we did\n\nEdited."),
+                             encoding="utf-8")
+        message = await next_message(socket_)  # one message for each rebuild, sent once it is done
+        socket_.close()
+        assert message == {"changed": [study.relative_to(content).as_posix() for study in studies]}
+        assert rebuilds(log) == 2, log.read_text(encoding="utf-8")
+
+    in_own_loop(check())
 
 
 def test_watcher_sees_a_change_made_as_soon_as_it_has_begun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -140,16 +169,16 @@ def test_watcher_sees_a_change_made_as_soon_as_it_has_begun(tmp_path: Path, monk
     assert seen == [{os.path.realpath(tmp_path / "new.md")}]
 
 
-def _builds_of(content: Path) -> list[str]:
-    """Command lines of running processes that build this content folder."""
-    found = []
+def builds_of(content: Path) -> dict[int, str]:
+    """The running processes that build this content folder: their command lines by process id."""
+    found = {}
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             args = cmdline.read_bytes().split(b"\0")
         except OSError:
             continue
         if b"build" in args and str(content).encode() in args:
-            found.append(" ".join(a.decode(errors="replace") for a in args))
+            found[int(cmdline.parent.name)] = " ".join(a.decode(errors="replace") for a in args)
     return found
 
 
@@ -170,11 +199,10 @@ def test_search_is_indexed_in_the_background_and_stopped_with_the_server(tmp_pat
         assert status == 200, "the dev server never served a search index"
         (content / STUDY).write_text((content / STUDY).read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8")
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not _builds_of(content.resolve()):
+        while time.monotonic() < deadline and not builds_of(content.resolve()):
             time.sleep(0.1)
-        assert _builds_of(content.resolve()), "no background index started after the change"
+        assert builds_of(content.resolve()), "no background index started after the change"
     finally:
         process.terminate()
         process.wait(timeout=10)
-    time.sleep(0.5)
-    assert _builds_of(content.resolve()) == []
+    assert builds_of(content.resolve()) == {}  # the server waited for it to end
